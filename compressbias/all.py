@@ -1,0 +1,2 @@
+"The public API in one import: `from compressbias.all import *`."
+from .data import *
