@@ -1,2 +1,3 @@
 "The public API in one import: `from compressbias.all import *`."
 from .data import *
+from .weights import *
