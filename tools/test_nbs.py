@@ -1,0 +1,45 @@
+"""Run every notebook's tests (as `nbdev-test` does) and end with a line `N passed, N failed`.
+
+nbdev-test prints no counts, and CI needs them: this runs the same `nbdev.test.test_nb` on each
+notebook, in parallel, skipping the cells flagged by `tst_flags` (slow, cuda) unless `--flags` asks
+for them, and reports each notebook with its time.
+
+    python tools/test_nbs.py                   # every notebook under nbs/
+    python tools/test_nbs.py nbs/00_data.ipynb # some of them
+    python tools/test_nbs.py --flags slow      # include the cells marked #| slow
+"""
+import argparse, os, sys, time
+from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
+
+def _test_one(args):
+    fn, skip, force, root = args
+    from nbdev.test import test_nb
+    ok,secs = test_nb(fn, skip_flags=skip, force_flags=force, basepath=root)
+    return fn, ok, secs
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('paths', nargs='*', help='notebooks to test (default: every notebook under nbs/)')
+    p.add_argument('--flags', default='', help='space separated test flags to run that are normally skipped (slow, cuda)')
+    p.add_argument('--n-workers', type=int, default=min(2, os.cpu_count() or 1))
+    a = p.parse_args()
+    from nbdev.config import get_config
+    cfg = get_config()
+    root = cfg.config_path
+    files = [Path(f).resolve() for f in a.paths] or sorted(
+        f.resolve() for f in cfg.nbs_path.rglob('*.ipynb')
+        if not any(part.startswith(('.', '_')) for part in f.relative_to(cfg.nbs_path).parts))
+    skip, force = cfg.tst_flags.split(), a.flags.split()
+    start, results = time.time(), []
+    os.chdir(cfg.nbs_path)  # nbdev-test runs from the notebooks' folder too
+    with ProcessPoolExecutor(a.n_workers) as ex:
+        for fn,ok,secs in ex.map(_test_one, [(f, skip, force, root) for f in files]):
+            print(f"{'PASS' if ok else 'FAIL'}  {fn.relative_to(cfg.nbs_path)}  ({secs:.0f} s)", flush=True)
+            results.append(ok)
+    passed = sum(results)
+    print(f"notebooks tested in {time.time()-start:.0f} s")
+    print(f"{passed} passed, {len(results)-passed} failed")
+    sys.exit(0 if passed==len(results) and results else 1)
+
+if __name__ == '__main__': main()
