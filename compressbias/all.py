@@ -1,3 +1,5 @@
 "The public API in one import: `from compressbias.all import *`."
 from .data import *
 from .weights import *
+from .population import *
+from .bias import *
