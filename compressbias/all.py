@@ -3,3 +3,5 @@ from .data import *
 from .weights import *
 from .population import *
 from .bias import *
+from .vog import *
+from .forgetting import *
