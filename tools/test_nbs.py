@@ -9,14 +9,10 @@ for them, and reports each notebook with its time.
     python tools/test_nbs.py --flags slow      # include the cells marked #| slow
 """
 import argparse, os, sys, time
+import multiprocessing as mp
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
-
-def _test_one(args):
-    fn, skip, force, root = args
-    from nbdev.test import test_nb
-    ok,secs = test_nb(fn, skip_flags=skip, force_flags=force, basepath=root)
-    return fn, ok, secs
+from nbdev.test import test_nb
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -33,8 +29,11 @@ def main():
     skip, force = cfg.tst_flags.split(), a.flags.split()
     start, results = time.time(), []
     os.chdir(cfg.nbs_path)  # nbdev-test runs from the notebooks' folder too
-    with ProcessPoolExecutor(a.n_workers) as ex:
-        for fn,ok,secs in ex.map(_test_one, [(f, skip, force, root) for f in files]):
+    # a fresh process per notebook, so no notebook sees another's state (IPython even replaces __main__)
+    with ProcessPoolExecutor(a.n_workers, mp_context=mp.get_context('spawn'), max_tasks_per_child=1) as ex:
+        futures = [ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root) for f in files]
+        for fn,fut in zip(files, futures):
+            ok,secs = fut.result()
             print(f"{'PASS' if ok else 'FAIL'}  {fn.relative_to(cfg.nbs_path)}  ({secs:.0f} s)", flush=True)
             results.append(ok)
     passed = sum(results)
