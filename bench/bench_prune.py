@@ -1,9 +1,15 @@
 """Cost of gradual pruning: wall time of a fit with `PruneCallback` (agp) over a dense fit, and over
 fasterai's `SparsifyCallback` at the same sparsity and schedule, with final accuracy and sparsity.
 
-Run it standalone (`python bench/bench_prune.py`), in an environment that also has fasterai for the
-comparison (see bench/README.md); without fasterai that column says why it is missing. Writes the
-`prune` section of bench/README.md.
+Run it standalone from the repository root, in an environment that also has fasterai for the comparison
+(fasterai is not a dependency of compressbias; give it its own environment):
+
+    python3 -m venv /work/venv-fasterai
+    /work/venv-fasterai/bin/pip install fasterai && /work/venv-fasterai/bin/pip install -e .
+    /work/venv-fasterai/bin/python bench/bench_prune.py
+
+Without fasterai its row says why it is missing. Importable: `bench()` returns the numbers, `markdown()`
+formats them. Writes the `prune` section of bench/README.md.
 """
 from __future__ import annotations
 import contextlib, io, statistics, sys, time, warnings
@@ -69,6 +75,11 @@ def bench(reps:int=REPS) -> dict:
         if isinstance(v, Exception): res[k] = dict(error=f'{type(v).__name__}: {v}')
     return res
 
+def _version(pkg:str) -> str:
+    from importlib.metadata import version, PackageNotFoundError
+    try: return version(pkg)
+    except PackageNotFoundError: return 'not installed'
+
 def markdown(res:dict, threads:int) -> str:
     dense = res['dense']['secs']
     theirs = res['fasterai SparsifyCallback'].get('secs')
@@ -90,7 +101,7 @@ forward pass; the `every=1` row updates at every step like fasterai.
 
 {chr(10).join(rows)}
 
-Measured on: {machine()}, torch threads {threads}. The machine is shared with other engineers' jobs
+Measured on: {machine()}, torch threads {threads}, fastai {_version('fastai')}, fasterai {_version('fasterai')}. The machine is shared with other engineers' jobs
 (2 cores), so absolute times are noisy; the ratios come from interleaved runs in one process.
 No GPU was available for this task, so the ResNet-18 / CIFAR-10-sized comparison was not run.
 """
