@@ -143,7 +143,7 @@ def compute_masks(
     granularity:str='weight', # 'weight': single weights; 'filter': whole output channels
     criterion:str='magnitude', # 'magnitude': lowest |w| (or channel norm) first; 'random': a random choice
 ) -> list: # one 0/1 mask per weight, its shape and dtype
-    "Masks pruning `weights` to `sparsity`, keeping every weight pruned already pruned."
+    "Masks pruning `weights` to `sparsity`; weights already pruned stay pruned."
     check_sparsity(sparsity)
     for n,v,c in (('scope',scope,SCOPES), ('granularity',granularity,GRANULARITIES), ('criterion',criterion,CRITERIA)): check_choice(n, v, c)
     masks = masks if masks is not None else [None]*len(weights)
