@@ -15,9 +15,9 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 # %% auto #0
-__all__ = ['DIGIT_COLOURS', 'META_COLUMNS', 'stratified_split', 'check_tail', 'subsample_tail', 'flip_labels', 'assign_colours',
-           'colourize', 'ItemGetter', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn', 'cifar10_data',
-           'cifar10_dls']
+__all__ = ['DIGIT_COLOURS', 'META_COLUMNS', 'stratified_split', 'check_choice', 'check_tail', 'subsample_tail', 'flip_labels',
+           'assign_colours', 'colourize', 'ItemGetter', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn',
+           'cifar10_data', 'cifar10_dls']
 
 # %% ../nbs/00_data.ipynb #ee8732b1
 def stratified_split(
@@ -31,6 +31,15 @@ def stratified_split(
     return np.sort(trn),np.sort(tst)
 
 # %% ../nbs/00_data.ipynb #f1726fa2
+def check_choice(
+    name:str, # the argument's name, for the message
+    value, # the value given
+    choices:tuple, # the accepted values
+):
+    "Raise a `ValueError` naming `name` and the accepted `choices` unless `value` is one of them; return `value`."
+    if value not in choices: raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
 def check_tail(
     tail:dict|None, # {class: fraction of its training examples to keep}
     n_classes:int, # number of classes
@@ -194,7 +203,8 @@ def teaching_digits(
     colour = np.concatenate([assign_colours(y[trn], bias, 10, rng), assign_colours(y[tst], .5, 10, rng)]) if colored else None
     label = np.concatenate([flip_labels(y[trn], noise, 10, rng), y[tst]])
     meta = build_meta(src, y[src], label, np.arange(len(src))>=len(trn), tail, colour, list(DIGIT_COLOURS))
-    return TeachingData(ItemGetter(TensorImage(colourize(images[src], colour))), meta, list(range(10)))
+    # the images are small tensors in memory: worker processes would only add start-up time to every epoch
+    return TeachingData(ItemGetter(TensorImage(colourize(images[src], colour))), meta, list(range(10)), dl_kwargs=dict(num_workers=0))
 
 # %% ../nbs/00_data.ipynb #a1fda019
 def digits_cnn(
