@@ -1,7 +1,9 @@
 "The public API in one import: `from compressbias.all import *`."
 from .data import *
 from .weights import *
-from .population import *
-from .bias import *
+from .prune import *
 from .vog import *
 from .forgetting import *
+from .population import *
+from .bias import *
+from .viz import *

@@ -13,12 +13,13 @@ from torch import nn, Tensor
 from fastcore.all import *
 from fastai.learner import Callback, Recorder, ValueMetric
 from .weights import *
+from .data import check_choice
 
 # %% auto #0
-__all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_choice', 'check_sparsity', 'n_to_prune',
-           'keep_lowest_out', 'alive', 'prune_scores', 'magnitude_mask', 'compute_masks', 'WeightMask',
-           'prunable_layers', 'add_masks', 'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report',
-           'window_steps', 'window_pos', 'prune_due', 'PruneCallback']
+__all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
+           'alive', 'prune_scores', 'magnitude_mask', 'compute_masks', 'WeightMask', 'prunable_layers', 'add_masks',
+           'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report', 'window_steps', 'window_pos',
+           'prune_due', 'PruneCallback']
 
 # %% ../nbs/01_prune.ipynb #d795a965
 def agp(
@@ -44,14 +45,6 @@ def one_shot(
 
 # %% ../nbs/01_prune.ipynb #2b335b46
 CRITERIA,GRANULARITIES,SCOPES = ('magnitude','random'),('weight','filter'),('local','global')
-
-def check_choice(
-    name:str, # the argument's name, for the message
-    value, # the value given
-    choices:tuple, # the accepted values
-):
-    "Raise a `ValueError` naming `name` and `choices` unless `value` is one of them."
-    if value not in choices: raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
 
 def check_sparsity(
     sparsity:float, # fraction of weights to prune

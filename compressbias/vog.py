@@ -11,24 +11,16 @@ from contextlib import contextmanager
 from torch import Tensor
 from fastcore.all import *
 from fastai.vision.all import *
+from .data import check_choice
 
 # %% auto #0
-__all__ = ['VOG_TARGETS', 'VOG_LABELS', 'check_choice', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps',
-           'class_zscore', 'vog_scores', 'StreamingVoG', 'example_index', 'fixed_order_dl', 'check_fixed_order',
-           'check_stages', 'stage_epochs', 'VoGCallback']
+__all__ = ['VOG_TARGETS', 'VOG_LABELS', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps', 'class_zscore', 'vog_scores',
+           'StreamingVoG', 'example_index', 'fixed_order_dl', 'check_fixed_order', 'check_stages', 'stage_epochs',
+           'VoGCallback']
 
 # %% ../nbs/03_vog.ipynb #296a6dca
 VOG_TARGETS = ('logit', 'softmax')
 VOG_LABELS = ('true', 'pred')
-
-def check_choice(
-    name:str, # the argument's name, for the message
-    value, # the value given
-    choices:tuple, # the accepted values
-):
-    "Raise a `ValueError` naming `name` and the accepted `choices` unless `value` is one of them."
-    if value not in choices: raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-    return value
 
 # %% ../nbs/03_vog.ipynb #f283b692
 @contextmanager
