@@ -2,6 +2,7 @@
 from .data import *
 from .weights import *
 from .prune import *
+from .quantize import *
 from .vog import *
 from .forgetting import *
 from .population import *

@@ -93,7 +93,10 @@ def make_permanent(
     for m in list(model.modules()):
         for name,child in list(m.named_children()):
             # modules inserted into the graph (activation quantizers) replace themselves by what they wrap
-            if hasattr(child, 'unwrapped'): setattr(m, name, child.unwrapped())
+            if not hasattr(child, 'unwrapped'): continue
+            # ... or, when they wrap nothing (a quantizer attached beside a layer), just go
+            if (inner := child.unwrapped()) is None: delattr(m, name)
+            else: setattr(m, name, inner)
     remove_compression_hooks(model)
     return model
 
