@@ -34,7 +34,9 @@ def transformed_weight(
     "`weight_orig` through every transform of `module`, in `order`."
     w = module.weight_orig
     for tfm in sorted(module.weight_tfms.values(), key=lambda t: t.order): w = tfm(w)
-    return w
+    # transforms that all pass the weight through would hand back the Parameter itself, and assigning a
+    # Parameter to `module.weight` would register a second one: return a view of it instead
+    return w.view_as(w) if w is module.weight_orig else w
 
 def has_weight_tfms(module:nn.Module) -> bool:
     "Whether `module`'s weight is computed by weight transforms."
