@@ -45,7 +45,7 @@ def main():
     overhead = sum(pop)/sum(bare) - 1
     threads = torch.get_num_threads()
     one = timed(lambda: population(seeds, a.epochs))
-    ctx = mp.get_context('fork')
+    ctx = mp.get_context('spawn')   # forking a process whose torch threads run can deadlock
     with ProcessPoolExecutor(2, mp_context=ctx, initializer=torch.set_num_threads, initargs=(max(1, threads//2),)) as ex:
         two = timed(lambda: population(seeds, a.epochs, executor=ex))
     md = f"""## Populations (`bench/bench_population.py`)
