@@ -29,6 +29,8 @@ def main():
     skip, force = cfg.tst_flags.split(), a.flags.split()
     start, results = time.time(), []
     os.chdir(cfg.nbs_path)  # nbdev-test runs from the notebooks' folder too
+    # notebooks run side by side: split the cores between them rather than oversubscribe (torch reads this at start)
+    os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.n_workers)))
     # a fresh process per notebook, so no notebook sees another's state (IPython even replaces __main__)
     with ProcessPoolExecutor(a.n_workers, mp_context=mp.get_context('spawn'), max_tasks_per_child=1) as ex:
         futures = [ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root) for f in files]
