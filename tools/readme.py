@@ -8,17 +8,15 @@ cells marked `#| hide` are left out and other `#|` directives are stripped, as o
 """
 import argparse, json, sys
 from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
+from save_outputs import terminal_text   # a progress bar's \r updates, as a terminal shows them
 
 ROOT = Path(__file__).resolve().parent.parent
 
 def _src(cell): return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
 
-def _terminal(text):
-    "What a terminal shows: on each line, only what follows the last carriage return (progress bars)."
-    return '\n'.join(l.rsplit('\r', 1)[-1].rstrip() for l in text.split('\n') if l.rsplit('\r', 1)[-1].strip(' █'))
-
 def _output_text(out):
-    if out.get('output_type') == 'stream': return '' if out.get('name') == 'stderr' else _terminal(''.join(out['text']))
+    if out.get('output_type') == 'stream': return '' if out.get('name') == 'stderr' else terminal_text(''.join(out['text'])).rstrip()
     data = out.get('data', {})
     for mime in ('text/markdown', 'text/plain'):
         if mime in data: return ''.join(data[mime])
