@@ -4,7 +4,7 @@
 
 Targets (issue 6): overhead <= 5% per run; report the speedup of 2 processes on a 2-core machine.
 """
-import argparse, sys, tempfile, time, warnings
+import argparse, os, sys, tempfile, time, warnings
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -36,6 +36,7 @@ def main():
     p.add_argument('--seeds', type=int, default=4)
     a = p.parse_args()
     seeds = list(range(a.seeds))
+    load = os.getloadavg()[0]
     bare_fit(0, 1); population([0], 1)   # warm up imports and caches
     # interleave the two so drifts in machine load hit both alike
     bare, pop = [], []
@@ -56,11 +57,12 @@ def main():
 |---|---|---|
 | one run through `run_population` / a bare fit (seeding, building, fitting) | {1+overhead:.3f}x ({sum(pop)/len(pop):.2f} s / {sum(bare)/len(bare):.2f} s per run) | <= 1.05x |
 | {a.seeds} runs, sequential ({threads} torch threads) | {one:.1f} s | |
-| {a.seeds} runs, `ProcessPoolExecutor(2)` ({max(1, threads//2)} thread each) | {two:.1f} s: **{one/two:.2f}x** faster | report |
+| {a.seeds} runs, `ProcessPoolExecutor(2)`, spawn ({max(1, threads//2)} thread each) | {two:.1f} s: speedup **{one/two:.2f}x** | report |
 
-The machinery's cost per run is the evaluation (`get_preds` on the test split) and one atomic file
-write. Two processes on two cores help little when torch already uses both cores for one run's
-matrix work; they help more on machines with more cores than one small model can use.
+Load average when the run started: {load:.1f} on {os.cpu_count()} cores. The machinery's cost per run is the
+evaluation (`get_preds` on the test split) and one atomic file write. Two processes on two cores gain
+little: torch already spreads one small run over both cores, and each spawned worker first spends a few
+seconds importing torch and fastai. They pay off with more cores, longer runs, or a cluster.
 """
     write_section('population', md)
     print(md)

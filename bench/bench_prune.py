@@ -12,7 +12,7 @@ Without fasterai its row says why it is missing. Importable: `bench()` returns t
 formats them. Writes the `prune` section of bench/README.md.
 """
 from __future__ import annotations
-import contextlib, io, statistics, sys, time, warnings
+import os, contextlib, io, statistics, sys, time, warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -101,8 +101,8 @@ forward pass; the `every=1` row updates at every step like fasterai.
 
 {chr(10).join(rows)}
 
-Measured on: {machine()}, torch threads {threads}, fastai {_version('fastai')}, fasterai {_version('fasterai')}. The machine is shared with other engineers' jobs
-(2 cores), so absolute times are noisy; the ratios come from interleaved runs in one process.
+Measured on: {machine()}, torch threads {threads}, fastai {_version('fastai')}, fasterai {_version('fasterai')}; load average {os.getloadavg()[0]:.1f} when
+the section was written. The ratios come from interleaved runs in one process, so machine speed cancels out.
 No GPU was available for this task, so the ResNet-18 / CIFAR-10-sized comparison was not run.
 """
 

@@ -2,7 +2,7 @@
 
 Run from the repository root: `python bench/bench_quantize.py`. Writes the `quantize` section of bench/README.md.
 """
-import sys, time, warnings
+import os, sys, time, warnings
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -61,8 +61,8 @@ def main():
 
     md = f"""## Quantization (`bench/bench_quantize.py`)
 
-Measured on: {machine()}. The machine was shared with other engineers' jobs while this ran, so absolute
-times are noisy; the ratio compares fits interleaved in the same run (median of 3 each).
+Measured on: {machine()}; load average {os.getloadavg()[0]:.1f} when the section was written. The
+ratio compares fits interleaved in the same run (median of 3 each), so machine speed cancels out.
 
 | measure | value | target |
 |---|---|---|
