@@ -11,7 +11,7 @@ from scipy import stats
 from .population import Population
 
 # %% auto #0
-__all__ = ['recalls', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'group_impact']
+__all__ = ['recalls', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'group_impact', 'impact_summary']
 
 # %% ../nbs/06_bias.ipynb #af15162d
 def recalls(
@@ -128,3 +128,21 @@ def group_impact(
         if binary: row.update({f'{k}_{s}': r[k].mean() for k in ('fpr','fnr') for s,r in (('base',rb),('comp',rc))})
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis('group')
+
+# %% ../nbs/06_bias.ipynb #08417e3d
+def impact_summary(
+    pop:Population, # the study
+    base:str, # baseline variant; every other variant is compared with it
+    groups:pd.Series|np.ndarray|None=None, # group of each example, as in `group_impact`; None leaves the group columns out
+    alpha:float=0.05, # significance level of the per-class tests
+) -> pd.DataFrame: # one row per compressed variant, in the population's order
+    "Per compressed variant: top-1 change, impacted classes (and how many chance explains), PIEs and each group's error change."
+    rows = {}
+    for comp in [v for v in pop.variants if v != base]:
+        ci,pi = class_impact(pop, base, comp, alpha),pies(pop, base, comp)
+        row = dict(top1_change=pop.accuracy(comp).mean() - pop.accuracy(base).mean(), impacted_classes=ci.attrs['n_impacted'],
+                   expected_by_chance=ci.attrs['expected_by_chance'], pies=int(pi.pie.sum()))
+        if groups is not None: row.update({f'{g}_error_change': r.change for g,r in group_impact(pop, base, comp, groups).iterrows()})
+        rows[comp] = row
+    if not rows: raise ValueError(f"impact_summary: the population has no variant besides the baseline {base!r}")
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis('variant')
