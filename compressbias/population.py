@@ -6,20 +6,21 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import json, os, time, uuid
+import json, os, random, time, uuid
 from concurrent.futures import Executor, as_completed
 from functools import partial
 import numpy as np, pandas as pd, torch
 from torch import nn
 from fastcore.all import *
+from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 import compressbias
 
 # %% auto #0
-__all__ = ['model_sparsity', 'model_bits', 'run_name', 'save_run', 'load_run', 'fit_one_cycle', 'train_run', 'run_population',
-           'Population', 'modal_labels', 'digits_learner']
+__all__ = ['model_sparsity', 'model_bits', 'run_name', 'save_run', 'load_run', 'fit_one_cycle', 'seed_loaders', 'train_run',
+           'run_population', 'Population', 'modal_labels', 'digits_learner']
 
 # %% ../nbs/05_population.ipynb #36d129a5
 def model_sparsity(
@@ -78,6 +79,14 @@ def fit_one_cycle(
 
 def _fit_one_cycle(learn, cbs, n_epoch, lr_max): learn.fit_one_cycle(n_epoch, lr_max, cbs=cbs)
 
+def seed_loaders(
+    dls:DataLoaders, # the Learner's DataLoaders
+    seed:int, # the run's seed
+):
+    "Give each DataLoader its own random generator, derived from `seed` alone, for its shuffles."
+    # fastai seeds a DataLoader from Python's global `random` when it is made, which other threads (a Dask worker's) may also draw from
+    for i,dl in enumerate(dls.loaders): dl.rng = random.Random(f'{seed}-{i}')
+
 def train_run(
     make_learner:callable, # builds a fresh `Learner`, called with no arguments after the seed is set
     variant:str, # name of the variant
@@ -90,6 +99,7 @@ def train_run(
     "Train one (variant, seed) run, evaluate it, and save its predictions and record."
     set_seed(seed, reproducible=True)
     learn = make_learner()
+    seed_loaders(learn.dls, seed)
     start = time.perf_counter()
     with learn.no_bar(), learn.no_logging(): fit(learn, [f() for f in cb_factories])
     secs = time.perf_counter() - start
