@@ -98,7 +98,7 @@ def _lookup(values, i):
 def _example_title(meta, vocab, i, preds):
     "True label; the trained label when noise flipped it; then `name: prediction` for each of `preds`."
     row = meta.loc[i]
-    lines = [f'{vocab[row.true_label]}']
+    lines = [f'true: {vocab[row.true_label]}']
     if row.label != row.true_label: lines.append(f'trained as {vocab[row.label]}')
     lines += [f'{n}: {vocab[int(_lookup(p, i))]}' for n,p in preds.items()]
     return '\n'.join(lines)
