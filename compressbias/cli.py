@@ -57,7 +57,7 @@ def _compare(pop, meta, base, comp):
     s = pi.attrs['summary']
     lines = [f"{comp} against {base}: top-1 {_pct(acc[base])} -> {_pct(acc[comp])} ({(acc[comp]-acc[base])*100:+.1f} points)",
              f"  classes significantly impacted (p < {ci.attrs['alpha']}): {len(hit)} of {len(ci)}, {ci.attrs['expected_by_chance']:.1f} expected by chance"
-             + (': ' + ', '.join(f"{c} ({r.delta*100:+.1f} points)" for c,r in hit.iterrows()) if len(hit) else ''),
+             + (': ' + ', '.join(f"class {c} (normalized recall {r.delta*100:+.1f} points)" for c,r in hit.iterrows()) if len(hit) else ''),
              f"  PIEs: {s.examples['PIE']} of {len(pi)} test examples; {base} models are right on "
              + (f"{_pct(s.acc_base['PIE'])} of them, {_pct(s.acc_base['non-PIE'])} of the rest" if s.examples['PIE'] else "none of them (there are none)"),
              "  error by group: " + '; '.join(f"{g} {_pct(r.error_base)} -> {_pct(r.error_comp)} ({r.change*100:+.1f} points)" for g,r in gi.iterrows())]
@@ -71,7 +71,8 @@ def demo_report(
     "The demo's report: each compressed variant against the baseline, in a few lines, and the tables behind them."
     summary = pop.summary()
     tables,lines = {'summary': summary},[f"{len(pop)} models on {len(pop.targets)} test examples of the coloured digits:",
-                                         summary.to_string(float_format=lambda v: f'{v:.3f}'), '']
+                                         summary.to_string(float_format=lambda v: f'{v:.3f}'),
+                                         '(sparsity: the fraction of weights exactly zero; rounding to few bits zeroes the smallest ones too)', '']
     for comp in [v for v in pop.variants if v != base]:
         t,l = _compare(pop, meta, base, comp)
         tables.update(t); lines += l + ['']
