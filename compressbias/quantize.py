@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/quantize.html.md"""
 
 # %% ../nbs/02_quantize.ipynb #7e3f2a7d
 from __future__ import annotations
-import copy, numbers
+import numbers
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from torch.ao.quantization import FakeQuantize, MovingAverageMinMaxObserver
@@ -17,8 +17,8 @@ from .weights import *
 
 # %% auto #0
 __all__ = ['QUANT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight', 'InputQuantizer',
-           'QuantizeInput', 'add_quantizers', 'input_quantizers', 'copy_model', 'quantize_model', 'qat_phase',
-           'QuantizeCallback', 'bits_report']
+           'QuantizeInput', 'add_quantizers', 'input_quantizers', 'quantize_model', 'qat_phase', 'QuantizeCallback',
+           'bits_report']
 
 # %% ../nbs/02_quantize.ipynb #eca9f744
 QUANT_BITS = (2, 3, 4, 5, 6, 7, 8, 16)
@@ -162,17 +162,6 @@ def input_quantizers(model:nn.Module) -> L:
     return L(m for m in model.modules() if isinstance(m, InputQuantizer))
 
 # %% ../nbs/02_quantize.ipynb #486c1f8a
-def copy_model(
-    model:nn.Module, # a model, possibly with weight transforms
-) -> nn.Module: # an independent copy
-    "`copy.deepcopy` that also works on a model with weight transforms that has just run a forward pass with gradients."
-    # `module.weight` is then a non-leaf tensor, which deepcopy refuses; the hook recomputes it anyway, so skip it
-    memo = {id(m.__dict__['weight']): None for m in model.modules() if has_weight_tfms(m) and 'weight' in m.__dict__}
-    res = copy.deepcopy(model, memo)
-    for m in res.modules():
-        if has_weight_tfms(m): m.weight = transformed_weight(m)
-    return res
-
 def quantize_model(
     model:nn.Module, # a trained model (left unchanged)
     bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
@@ -229,10 +218,13 @@ class QuantizeCallback(Callback):
         self._install()   # no-op when already there; needed when the callback was added after `Learner` creation
         self._metric = ValueMetric(self._weight_bits, 'weight_bits')
         self.learn.metrics = self.learn.metrics + [self._metric]  # one column of the progress table
+        self._phase = None
 
     def before_batch(self):
-        if self.training: self._set(*qat_phase(self.pct_train, self.start, self.freeze))
-    def before_validate(self): self._set_observers(False)
+        if not self.training: return
+        phase = qat_phase(self.pct_train, self.start, self.freeze)
+        if phase != self._phase: self._set(*phase); self._phase = phase   # walk the model only when the phase changes
+    def before_validate(self): self._set_observers(False); self._phase = None   # so the next training batch sets them again
     def after_fit(self):
         self._set_observers(False)  # at rest, nothing updates the ranges (later get_preds, validate, export)
         self.learn.metrics = [m for m in self.learn.metrics if m is not getattr(self, '_metric', None)]

@@ -6,13 +6,14 @@ Docs: https://compressbias.github.io/compressbias/weights.html.md"""
 
 # %% ../nbs/00a_weights.ipynb #fb7abbf5
 from __future__ import annotations
-import torch
+import copy, torch
 from torch import nn, Tensor
 from fastcore.all import *
 
 # %% auto #0
 __all__ = ['WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'transformed_weight', 'has_weight_tfms', 'add_weight_tfm',
-           'get_weight_tfm', 'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'find_layers']
+           'get_weight_tfm', 'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model',
+           'find_layers']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
 class WeightTfm(nn.Module):
@@ -101,6 +102,18 @@ def make_permanent(
             else: setattr(m, name, inner)
     remove_compression_hooks(model)
     return model
+
+# %% ../nbs/00a_weights.ipynb #9e9cbe78
+def copy_model(
+    model:nn.Module, # a model, possibly with weight transforms
+) -> nn.Module: # an independent copy
+    "`copy.deepcopy` that also works on a model with weight transforms that has just run a forward pass with gradients."
+    # `module.weight` is then a non-leaf tensor, which deepcopy refuses; the hook recomputes it anyway, so skip it
+    memo = {id(m.__dict__['weight']): None for m in model.modules() if has_weight_tfms(m) and 'weight' in m.__dict__}
+    res = copy.deepcopy(model, memo)
+    for m in res.modules():
+        if has_weight_tfms(m): m.weight = transformed_weight(m)
+    return res
 
 # %% ../nbs/00a_weights.ipynb #7f6cf589
 def find_layers(
