@@ -150,7 +150,7 @@ class Population:
     "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
     def __init__(self,
         path:Path|str, # folder written by `run_population`
-        variants:list|None=None, # keep only these variants (default: all found)
+        variants:list|None=None, # keep only these variants, in this order (default: all found, alphabetically)
     ):
         self.path = Path(path)
         files = sorted(self.path.glob('*__seed*.npz'))
@@ -167,7 +167,14 @@ class Population:
             self._check(variants)
             keep = self.runs.variant.isin(variants).values
             self.runs,self._arrays = self.runs[keep].reset_index(drop=True),[a for a,k in zip(self._arrays, keep) if k]
+        self._sort(variants or sorted(self.runs.variant.unique()))
         self.n_classes = self._arrays[0]['probs'].shape[1]
+
+    def _sort(self, variants):
+        "Order the runs by the position of their variant in `variants`, then by seed (file names sort seed 10 before seed 2)."
+        rank = {v:i for i,v in enumerate(variants)}
+        order = sorted(range(len(self.runs)), key=lambda i: (rank[self.runs.variant[i]], self.runs.seed[i]))
+        self.runs,self._arrays = self.runs.iloc[order].reset_index(drop=True),[self._arrays[i] for i in order]
 
     @classmethod
     def from_arrays(cls,
