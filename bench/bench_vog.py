@@ -62,7 +62,7 @@ fit([])   # warm up
 # interleaved pairs, so that a slow spell of the machine falls on both sides; the median pair ratio
 pairs = [(best_of(lambda: fit([]), 1), best_of(lambda: fit([ForgettingCallback()]), 1)) for _ in range(N_PAIRS)]
 fit_ratio = float(np.median([f/p for p,f in pairs]))
-t_plain = float(np.median([p for p,_ in pairs]))
+t_fit_plain = float(np.median([p for p,_ in pairs]))
 
 load = os.getloadavg()[0]
 md = f"""## VoG and forgetting (`bench/bench_vog.py`)
@@ -78,7 +78,7 @@ Set: the {n} training digits, `digits_cnn`, batches of 256, one run, ratios with
 | per-example loop / batched snapshot, {os.cpu_count()} threads | {t_loop_all/t_snap_all:.1f}x faster ({t_loop_all:.2f} s / {t_snap_all*1e3:.0f} ms) | >= 10x |
 | accumulator memory, K=30 / K=3 snapshots | {state30/state3:.3f} ({state3/1e6:.2f} MB both) | within 5% |
 | process peak RSS after K=3, then after K=30 | {rss3/1024:.0f} MB, {rss30/1024:.0f} MB ({rss30/rss3:.3f}) | within 5% |
-| fit with `ForgettingCallback` / plain fit ({N_EPOCH} epochs of about {t_plain:.1f} s in all, median of {N_PAIRS} interleaved pairs) | {fit_ratio:.3f}x | <= 1.03x |
+| fit with `ForgettingCallback` / plain fit ({N_EPOCH} epochs of about {t_fit_plain:.1f} s in all, median of {N_PAIRS} interleaved pairs) | {fit_ratio:.3f}x | <= 1.03x |
 """
 print(md)
 write_section('vog', md)
