@@ -49,10 +49,9 @@ def demo_study(
 # %% ../nbs/08_cli.ipynb #000c6c63
 def _pct(x): return f'{x:.1%}'
 
-def _compare(pop, meta, base, comp):
-    "The tables and the report's lines for one compressed variant against the baseline."
+def _compare(pop, meta, base, comp, acc):
+    "The tables and the report's lines for one compressed variant against the baseline (`acc`: mean accuracy per variant)."
     ci,pi,gi = class_impact(pop, base, comp),pies(pop, base, comp),group_impact(pop, base, comp, meta.group)
-    acc = pop.summary().accuracy
     hit = ci[ci.significant]
     s = pi.attrs['summary']
     lines = [f"{comp} against {base}: top-1 {_pct(acc[base])} -> {_pct(acc[comp])} ({(acc[comp]-acc[base])*100:+.1f} points)",
@@ -74,7 +73,7 @@ def demo_report(
                                          summary.to_string(float_format=lambda v: f'{v:.3f}'),
                                          '(sparsity: the fraction of weights exactly zero; rounding to few bits zeroes the smallest ones too)', '']
     for comp in [v for v in pop.variants if v != base]:
-        t,l = _compare(pop, meta, base, comp)
+        t,l = _compare(pop, meta, base, comp, summary.accuracy)
         tables.update(t); lines += l + ['']
     return '\n'.join(lines).rstrip() + '\n', tables
 
