@@ -1,4 +1,5 @@
 "The public API in one import: `from compressbias.all import *`."
+from .core import *
 from .data import *
 from .weights import *
 from .prune import *

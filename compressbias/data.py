@@ -13,11 +13,12 @@ from fastcore.all import *
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+from .core import check_choice, check_number
 
 # %% auto #0
-__all__ = ['DIGIT_COLOURS', 'META_COLUMNS', 'stratified_split', 'check_choice', 'check_tail', 'subsample_tail', 'flip_labels',
-           'assign_colours', 'colourize', 'ItemGetter', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn',
-           'cifar10_data', 'cifar10_dls']
+__all__ = ['DIGIT_COLOURS', 'META_COLUMNS', 'stratified_split', 'check_tail', 'subsample_tail', 'flip_labels', 'assign_colours',
+           'colourize', 'ItemGetter', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn', 'cifar10_data',
+           'cifar10_dls']
 
 # %% ../nbs/00_data.ipynb #ee8732b1
 def stratified_split(
@@ -31,15 +32,6 @@ def stratified_split(
     return np.sort(trn),np.sort(tst)
 
 # %% ../nbs/00_data.ipynb #f1726fa2
-def check_choice(
-    name:str, # the argument's name, for the message
-    value, # the value given
-    choices:tuple, # the accepted values
-):
-    "Raise a `ValueError` naming `name` and the accepted `choices` unless `value` is one of them; return `value`."
-    if value not in choices: raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-    return value
-
 def check_tail(
     tail:dict|None, # {class: fraction of its training examples to keep}
     n_classes:int, # number of classes

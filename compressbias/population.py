@@ -17,26 +17,12 @@ from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 import compressbias
+from .prune import model_sparsity
+from .quantize import model_bits
 
 # %% auto #0
-__all__ = ['model_sparsity', 'model_bits', 'run_name', 'save_run', 'load_run', 'fit_one_cycle', 'seed_loaders', 'train_run',
-           'run_population', 'Population', 'modal_labels', 'digits_learner']
-
-# %% ../nbs/05_population.ipynb #36d129a5
-def model_sparsity(
-    model:nn.Module, # a model, compressed or not
-) -> float: # fraction of exactly-zero weights
-    "Fraction of zero weights over the model's Conv and Linear layers (as they are used in the forward pass)."
-    ws = [m.weight for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear))]
-    n = sum(w.numel() for w in ws)
-    return float(sum((w==0).sum().item() for w in ws) / n) if n else 0.
-
-def model_bits(
-    model:nn.Module, # a model, quantized or not
-) -> int: # bits of the weights
-    "The lowest weight precision in the model: 32, or the `bits` of its weight quantizers."
-    return min([getattr(m, 'bits', 32) for m in model.modules() if getattr(m, 'bits', None) is not None
-                and hasattr(m, 'order') and getattr(m, 'order') > 0] or [32])
+__all__ = ['run_name', 'save_run', 'load_run', 'fit_one_cycle', 'seed_loaders', 'train_run', 'run_population', 'Population',
+           'modal_labels', 'digits_learner']
 
 # %% ../nbs/05_population.ipynb #6092f0b2
 def _versions() -> dict:

@@ -13,13 +13,13 @@ from torch import nn, Tensor
 from fastcore.all import *
 from fastai.learner import Callback, Recorder, ValueMetric
 from .weights import *
-from .data import check_choice
+from .core import check_choice
 
 # %% auto #0
 __all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
            'alive', 'prune_scores', 'magnitude_mask', 'compute_masks', 'WeightMask', 'prunable_layers', 'add_masks',
-           'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report', 'window_steps', 'window_pos',
-           'prune_due', 'PruneCallback']
+           'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report', 'model_sparsity', 'window_steps',
+           'window_pos', 'prune_due', 'PruneCallback']
 
 # %% ../nbs/01_prune.ipynb #d795a965
 def agp(
@@ -227,7 +227,7 @@ def sparsity_report(
     "Per layer: name, type, parameters (weights), zeros, sparsity, and whether it has a mask; then the total."
     rows = []
     for n,m in find_layers(model, layers):
-        with torch.no_grad(): w = transformed_weight(m) if has_weight_tfms(m) else m.weight
+        w = effective_weight(m)
         rows.append(dict(name=n, type=type(m).__name__, parameters=w.numel(), zeros=int((w == 0).sum()),
                          masked=get_weight_tfm(m, 'mask') is not None))
     df = pd.DataFrame(rows, columns=['name','type','parameters','zeros','masked'])
@@ -235,6 +235,13 @@ def sparsity_report(
     df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
     df.insert(4, 'sparsity', df.zeros / df.parameters.clip(lower=1))
     return df
+
+# %% ../nbs/01_prune.ipynb #b963e94a
+def model_sparsity(
+    model:nn.Module, # a model, compressed or not
+) -> float: # fraction of exactly-zero weights
+    "Fraction of zero weights over every Conv and Linear layer, as the forward pass uses them: `sparsity_report`'s total."
+    return float(sparsity_report(model).sparsity.iloc[-1]) if find_layers(model) else 0.
 
 # %% ../nbs/01_prune.ipynb #16832c59
 def window_steps(

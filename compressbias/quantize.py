@@ -18,7 +18,7 @@ from .weights import *
 # %% auto #0
 __all__ = ['QUANT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight', 'InputQuantizer',
            'QuantizeInput', 'add_quantizers', 'input_quantizers', 'quantize_model', 'qat_phase', 'QuantizeCallback',
-           'bits_report']
+           'bits_report', 'model_bits']
 
 # %% ../nbs/02_quantize.ipynb #eca9f744
 QUANT_BITS = (2, 3, 4, 5, 6, 7, 8, 16)
@@ -261,7 +261,7 @@ def bits_report(
     "Per layer: weight bits, most distinct values in an output channel, size at that precision versus fp32."
     rows = []
     for name,m in find_layers(model, layers):
-        w = (transformed_weight(m) if has_weight_tfms(m) else m.weight).detach()
+        w = effective_weight(m)
         bits,extra = _stored_bits(m)
         rows.append(dict(layer=name, type=type(m).__name__, params=w.numel(), bits=bits,
                          distinct_max=_distinct_per_channel(w, _channel_axis(m)),
@@ -271,3 +271,10 @@ def bits_report(
                                      fp32_kb=df.fp32_kb.sum(), quant_kb=df.quant_kb.sum()))
     df['compression'] = df.fp32_kb / df.quant_kb
     return df.astype(dict(params=int, bits='Int64', distinct_max='Int64'))
+
+# %% ../nbs/02_quantize.ipynb #b18a3082
+def model_bits(
+    model:nn.Module, # a model, quantized or not
+) -> int: # bits of the weights
+    "The lowest weight precision the model computes with now: 32, or the `bits` of its enabled weight quantizers."
+    return min([_stored_bits(m)[0] for _,m in find_layers(model)] or [32])

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from torch import Tensor
 from fastcore.all import *
 from fastai.vision.all import *
-from .data import check_choice
+from .core import check_choice
 
 # %% auto #0
 __all__ = ['VOG_TARGETS', 'VOG_LABELS', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps', 'class_zscore', 'vog_scores',

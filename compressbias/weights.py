@@ -11,9 +11,9 @@ from torch import nn, Tensor
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'transformed_weight', 'has_weight_tfms', 'add_weight_tfm',
-           'get_weight_tfm', 'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model',
-           'find_layers']
+__all__ = ['WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'transformed_weight', 'has_weight_tfms', 'effective_weight',
+           'add_weight_tfm', 'get_weight_tfm', 'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent',
+           'copy_model', 'find_layers']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
 class WeightTfm(nn.Module):
@@ -42,6 +42,14 @@ def transformed_weight(
 def has_weight_tfms(module:nn.Module) -> bool:
     "Whether `module`'s weight is computed by weight transforms."
     return isinstance(getattr(module, 'weight_tfms', None), nn.ModuleDict)
+
+# %% ../nbs/00a_weights.ipynb #37b3c0ab
+def effective_weight(
+    module:nn.Module, # a layer with a `weight`, compressed or not
+) -> Tensor: # detached, the shape of the weight
+    "The weight `module` computes with now: its transforms applied (masks, quantizers) or its plain `weight`."
+    with torch.no_grad(): w = transformed_weight(module) if has_weight_tfms(module) else module.weight
+    return w.detach()
 
 # %% ../nbs/00a_weights.ipynb #2d38bf83
 def add_weight_tfm(
