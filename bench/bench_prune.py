@@ -4,9 +4,9 @@ fasterai's `SparsifyCallback` at the same sparsity and schedule, with final accu
 Run it standalone from the repository root, in an environment that also has fasterai for the comparison
 (fasterai is not a dependency of compressbias; give it its own environment):
 
-    python3 -m venv /work/venv-fasterai
-    /work/venv-fasterai/bin/pip install fasterai && /work/venv-fasterai/bin/pip install -e .
-    /work/venv-fasterai/bin/python bench/bench_prune.py
+    python3 -m venv .venv-fasterai
+    .venv-fasterai/bin/pip install fasterai && .venv-fasterai/bin/pip install -e .
+    .venv-fasterai/bin/python bench/bench_prune.py
 
 Without fasterai its row says why it is missing. Importable: `bench()` returns the numbers, `markdown()`
 formats them. Writes the `prune` section of bench/README.md.
@@ -103,7 +103,7 @@ forward pass; the `every=1` row updates at every step like fasterai.
 
 Measured on: {machine()}, torch threads {threads}, fastai {_version('fastai')}, fasterai {_version('fasterai')}; load average {os.getloadavg()[0]:.1f} when
 the section was written. The ratios come from interleaved runs in one process, so machine speed cancels out.
-No GPU was available for this task, so the ResNet-18 / CIFAR-10-sized comparison was not run.
+These figures are from a CPU: on a machine with a GPU, `python bench/bench_prune.py` measures the same rows there.
 """
 
 if __name__ == '__main__':
