@@ -11,7 +11,6 @@ for them, and reports each notebook with its time.
 import argparse, os, sys, time
 import multiprocessing as mp
 from pathlib import Path
-from concurrent.futures import ProcessPoolExecutor
 from nbdev.test import test_nb
 
 def main():
@@ -32,10 +31,11 @@ def main():
     # notebooks run side by side: split the cores between them rather than oversubscribe (torch reads this at start)
     os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.n_workers)))
     # a fresh process per notebook, so no notebook sees another's state (IPython even replaces __main__)
-    with ProcessPoolExecutor(a.n_workers, mp_context=mp.get_context('spawn'), max_tasks_per_child=1) as ex:
-        futures = [ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root) for f in files]
-        for fn,fut in zip(files, futures):
-            ok,secs = fut.result()
+    # (multiprocessing's Pool, not ProcessPoolExecutor: its max_tasks_per_child needs Python 3.11)
+    with mp.get_context('spawn').Pool(a.n_workers, maxtasksperchild=1) as pool:
+        results_async = [pool.apply_async(test_nb, (f,), dict(skip_flags=skip, force_flags=force, basepath=root)) for f in files]
+        for fn,res in zip(files, results_async):
+            ok,secs = res.get()
             print(f"{'PASS' if ok else 'FAIL'}  {fn.relative_to(cfg.nbs_path)}  ({secs:.0f} s)", flush=True)
             results.append(ok)
     passed = sum(results)
