@@ -82,7 +82,8 @@ def subsample_tail(
 ) -> np.ndarray: # boolean mask of the examples kept
     "Keep a random fraction `tail[c]` of each class `c` named in `tail` (at least one example), and every other example."
     labels,rng = _check_labels(labels),_check_rng(rng)
-    tail = check_tail(tail, max(int(labels.max(initial=-1))+1, 1))
+    if not len(labels): return np.ones(0, bool)
+    tail = check_tail(tail, int(labels.max())+1)
     keep = np.ones(len(labels), bool)
     for c,frac in tail.items():
         idx = np.flatnonzero(labels==c)
@@ -149,7 +150,8 @@ class IndexLookup(Transform):
         items, # a sequence indexed by example: a tensor of images, a list of file names, ...
         convert=noop, # applied to the item looked up (e.g. `PILImage.create`)
     ):
-        if isinstance(items, (str, dict)) or not (hasattr(items, '__getitem__') and hasattr(items, '__len__')):
+        # a DataFrame is a sequence of columns to `[]`: items[3] would be a column, not example 3
+        if isinstance(items, (str, dict, pd.DataFrame)) or not (hasattr(items, '__getitem__') and hasattr(items, '__len__')):
             raise ValueError(f"items must be a sequence indexed by example (a tensor, an array or a list), got {type(items).__name__}")
         if not callable(convert): raise ValueError(f"convert must be callable (applied to each item looked up), got {convert!r}")
         store_attr()
@@ -219,9 +221,11 @@ def build_meta(
     color_names:list|None=None, # names of the colors, indexed by `color`
 ) -> pd.DataFrame:
     "One row per example, in the order given: split, label, true_label, color, group, noisy, in_tail, source."
+    source = np.asarray(source)
+    if source.ndim != 1: raise ValueError(f"source must be one index per example (1-d), got shape {source.shape}")
     n = len(source)
     for name,a in (('true_label', true_label), ('label', label), ('is_test', is_test), ('color', color)):
-        if a is not None and len(a) != n: raise ValueError(f"{name} must give one value per example: {n} (as source), got {len(a)}")
+        if a is not None and np.shape(a) != (n,): raise ValueError(f"{name} must give one value per example: {n} (as source), got shape {np.shape(a)}")
     if tail is not None and not isinstance(tail, dict): raise ValueError(f"tail must be a dict {{class: keep_fraction}} or None, got {type(tail).__name__}")
     if color is not None:
         color = _check_labels(color, name='color', what='color indices')

@@ -35,6 +35,14 @@ def _check_figsize(figsize):
                              all(isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < float('inf') for v in figsize))
     if not ok: raise ValueError(f"figsize must be (width, height) in inches, two positive numbers, got {figsize!r}")
 
+def _pair(name, value, what):
+    "A `ValueError` naming `name` unless `value` is a list or tuple of two items."
+    if not (isinstance(value, (tuple, list)) and len(value) == 2): raise ValueError(f"{name} must be two {what}, got {value!r}")
+
+def _check_label(name, label):
+    "A `ValueError` unless `label` is a string (or None)."
+    if label is not None and not isinstance(label, str): raise ValueError(f"{name} must be a string or None, got {label!r}")
+
 def _ax(ax, figsize):
     "The Axes to draw on: `ax`, or a new figure's of size `figsize`."
     if ax is not None and not isinstance(ax, plt.Axes): raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
@@ -54,10 +62,12 @@ def plot_class_impact(
     _check_table('df', df, ['change', 'significant'], '`class_impact`')
     # NaN in a flag column would be read as True: only booleans say what is significant
     if not pd.api.types.is_bool_dtype(df.significant): raise ValueError(f"df.significant must be True or False for every class, got dtype {df.significant.dtype}")
-    if vocab is not None and (isinstance(vocab, str) or len(vocab) != len(df)): raise ValueError(f"vocab must give one name per class: {len(df)}, got {vocab!r}")
-    if highlight is not None and highlight not in df.index: raise ValueError(f"highlight must be a class of the table's index {df.index.tolist()} or None, got {highlight!r}")
-    if isinstance(colors, str) or len(colors) != 2 or not all(map(is_color_like, colors)):
-        raise ValueError(f"colors must be two matplotlib colors (not significant, significant), got {colors!r}")
+    if vocab is not None and (isinstance(vocab, str) or np.ndim(vocab) != 1 or len(vocab) != len(df)): raise ValueError(f"vocab must give one name per class: {len(df)}, got {vocab!r}")
+    try: known = highlight is None or highlight in df.index
+    except TypeError: known = False   # unhashable: a list, say
+    if not known: raise ValueError(f"highlight must be a class of the table's index {df.index.tolist()} or None, got {highlight!r}")
+    _pair('colors', colors, 'matplotlib colors (not significant, significant)')
+    if not all(map(is_color_like, colors)): raise ValueError(f"colors must be two matplotlib colors (not significant, significant), got {colors!r}")
     ax = _ax(ax, figsize)
     x,sig = np.arange(len(df)),df.significant.to_numpy(bool)
     bars = ax.bar(x, df.change.to_numpy(float), color=[colors[int(s)] for s in sig])
@@ -89,7 +99,7 @@ def plot_group_impact(
 ) -> plt.Axes:
     "Paired bars of each group's `metric` in the baseline and compressed populations, the relative change written above."
     metric = check_choice('metric', metric, ('error', 'fpr', 'fnr'))
-    if isinstance(names, str) or len(names) != 2: raise ValueError(f"names must be two legend labels (baseline, compressed), got {names!r}")
+    _pair('names', names, 'legend labels (baseline, compressed)')
     cb,cc = f'{metric}_base',f'{metric}_comp'
     _check_table('df', df, [cb, cc], '`group_impact`')
     ax = _ax(ax, figsize)
@@ -208,10 +218,11 @@ def plot_vog_deciles(
 ) -> plt.Axes:
     "Mean of `values` in each quantile bin of VoG (0: the lowest VoG), with the overall mean as a dashed line."
     q = check_number('q', q, '[2, inf)', integer=True)
+    _check_label('label', label)
     s = _numbers('vog', vog)
-    v = _aligned(values, vog if isinstance(vog, pd.Series) else s, 'values')
     ok = ~np.isnan(s)   # an example never scored has no decile
     if ok.sum() < q: raise ValueError(f"vog has {ok.sum()} scored examples, fewer than q={q} bins")
+    v = _aligned(values, vog if isinstance(vog, pd.Series) else s, 'values')
     # a NaN value would make its bin's mean NaN, and the bar silently vanish
     if np.isnan(v[ok]).any(): raise ValueError(f"values has NaN for {np.isnan(v[ok]).sum()} scored examples; every scored example needs a value")
     # `duplicates='drop'` merges bins when many scores tie; the bins are then fewer than q, and the axis says so
@@ -272,9 +283,11 @@ def plot_forgetting_timelines(
     p = _presented(presented, c)
     if isinstance(idx, (str, dict)) or np.ndim(idx) != 1 or not len(idx): raise ValueError(f"idx must be a non-empty list of columns of correct, got {idx!r}")
     idx = [_column('idx', i, c.shape[1]) for i in idx]
-    names = [str(i) for i in idx] if names is None else list(names)
-    if len(names) != len(idx): raise ValueError(f"names must give one label per example of idx: {len(idx)}, got {len(names)}")
-    ax = _ax(ax, figsize or (6, .4*len(idx)+1))
+    if names is not None and (isinstance(names, str) or np.ndim(names) != 1 or len(names) != len(idx)):
+        raise ValueError(f"names must give one label per example of idx: {len(idx)}, got {names!r}")
+    names = [str(i) for i in idx] if names is None else [str(n) for n in names]
+    _check_figsize(figsize)
+    ax = _ax(ax, figsize if figsize is not None else (6, .4*len(idx)+1))
     right,wrong,forgot = [],[],[]
     for row,i in enumerate(idx):
         t = np.flatnonzero(p[:, i])
@@ -315,7 +328,7 @@ def plot_schedule(
     start,end = check_number('start', start, '[0, 1)'),check_number('end', end, '(0, 1]')
     if not start < end: raise ValueError(f"start and end must satisfy 0 <= start < end <= 1, got start={start}, end={end}")
     n = check_number('n', n, '[2, inf)', integer=True)
-    if label is not None and not isinstance(label, str): raise ValueError(f"label must be a string or None, got {label!r}")
+    _check_label('label', label)
     x = np.linspace(0, 1, n)
     pos = np.clip((x-start)/(end-start), 0, 1)
     frac = np.array([min(max(_schedule_value(schedule, q), 0.), 1.) for q in pos])
@@ -340,7 +353,8 @@ def plot_layer_sparsity(
     layers = report[~is_total]
     if not len(layers): raise ValueError("report has no layer rows (only a 'total' row)")
     if 'masked' in layers and not pd.api.types.is_bool_dtype(layers.masked): raise ValueError(f"report.masked must be True or False for every layer, got dtype {layers.masked.dtype}")
-    ax = _ax(ax, figsize or (max(4, .6*len(layers)+1), 3))
+    _check_figsize(figsize)
+    ax = _ax(ax, figsize if figsize is not None else (max(4, .6*len(layers)+1), 3))
     masked = layers.masked.to_numpy(bool) if 'masked' in layers else np.ones(len(layers), bool)
     x = np.arange(len(layers))
     ax.bar(x, layers.sparsity.to_numpy(float), color=np.where(masked, 'tab:blue', 'tab:gray'))
