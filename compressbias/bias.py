@@ -71,7 +71,7 @@ def class_impact(
     base:str, # baseline variant (e.g. 'dense')
     comp:str, # compressed variant (e.g. 'prune90')
     alpha:float=0.05, # significance level, in (0, 1)
-) -> pd.DataFrame: # one row per class; `attrs` holds `n_impacted`, `tested` and `expected_by_chance`
+) -> pd.DataFrame: # one row per class; `attrs` holds `n_impacted`, `n_tested` and `expected_by_chance`
     "Per class: mean recall in each population, the change in normalized recall, Welch's t and p, and a significance flag."
     alpha = check_number('alpha', alpha, '(0, 1)')
     pb,pc = _variant_preds(pop, base, comp)
@@ -80,9 +80,9 @@ def class_impact(
     t,p = _welch(nb, nc)
     df = pd.DataFrame(dict(recall_base=rb.mean(0), recall_comp=rc.mean(0), change=nc.mean(0)-nb.mean(0), t=t, p=p,
                            significant=p < alpha), index=pd.RangeIndex(pop.n_classes, name='class'))
-    tested = int((~np.isnan(p)).sum())
+    n_tested = int((~np.isnan(p)).sum())
     # plain Python values only: `attrs` are written as JSON by `to_parquet`
-    df.attrs.update(n_impacted=int(df.significant.sum()), tested=tested, expected_by_chance=alpha*tested, alpha=alpha,
+    df.attrs.update(n_impacted=int(df.significant.sum()), n_tested=n_tested, expected_by_chance=alpha*n_tested, alpha=alpha,
                     base=str(base), comp=str(comp))
     return df
 

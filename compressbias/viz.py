@@ -161,12 +161,12 @@ def show_examples(
     ncols:int=8, # images per row, at least 1
     max_n:int=64, # show at most this many (the first ones of `idx`), at least 1
     axs:list|None=None, # Axes to draw in, at least one per image (default: a new figure)
-    size:float=1.3, # inches per image in a new figure
+    imsize:float=1.3, # inches per image in a new figure (fastai's name; its `size` is pixels)
 ) -> np.ndarray: # the Axes, flat, one per grid cell
     "A grid of example images titled with the true label, the trained label if it is noisy, and predictions."
     _check_data(data)
     ncols,max_n = check_number('ncols', ncols, '[1, inf)', integer=True),check_number('max_n', max_n, '[1, inf)', integer=True)
-    size = check_number('size', size, '(0, inf)')
+    imsize = check_number('imsize', imsize, '(0, inf)')
     idx = _check_idx(idx, data.meta.index)[:max_n]
     if preds is not None and not isinstance(preds, dict): raise ValueError(f"preds must be a dict {{name: predictions keyed by example index}}, got {type(preds).__name__}")
     preds = preds or {}
@@ -182,7 +182,7 @@ def show_examples(
     if axs is None:
         ncols = min(ncols, len(idx))
         nrows = -(-len(idx)//ncols)
-        axs = plt.subplots(nrows, ncols, figsize=(size*ncols, (size+.25*(2+len(preds)))*nrows), squeeze=False)[1]
+        axs = plt.subplots(nrows, ncols, figsize=(imsize*ncols, (imsize+.25*(2+len(preds)))*nrows), squeeze=False)[1]
     axs = np.asarray(axs, dtype=object).ravel()
     if len(axs) < len(idx): raise ValueError(f"axs: {len(axs)} Axes for {len(idx)} examples")
     if not all(isinstance(a, plt.Axes) for a in axs): raise ValueError("axs must hold matplotlib Axes only")
