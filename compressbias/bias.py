@@ -8,44 +8,82 @@ Docs: https://compressbias.github.io/compressbias/bias.html.md"""
 from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy import stats
+from .core import check_choice, check_number
 from .population import Population
 
 # %% auto #0
 __all__ = ['recalls', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'group_impact', 'impact_summary']
 
 # %% ../nbs/06_bias.ipynb #af15162d
+def _check_classes(name, a, n_classes):
+    "A `ValueError` naming `name` unless `a` holds integer class indices in [0, n_classes)."
+    if a.size and (not np.issubdtype(a.dtype, np.integer) or a.min() < 0 or a.max() >= n_classes):
+        raise ValueError(f"{name} must be class indices in [0, {n_classes-1}] (n_classes={n_classes}), got {a.dtype} values from {a.min()} to {a.max()}")
+
+def _check_preds(preds, n_classes, n_examples=None):
+    "`preds` as an array `[models, examples]` of class indices and `n_classes` as an int, else a `ValueError`."
+    n_classes,preds = check_number('n_classes', n_classes, '[1, inf)', integer=True),np.asarray(preds)
+    if preds.ndim != 2 or not len(preds) or (n_examples is not None and preds.shape[1] != n_examples):
+        of = '' if n_examples is None else f' and {n_examples} examples (as targets)'
+        raise ValueError(f"preds must be predicted classes [models, examples] with at least one model{of}, got shape {preds.shape}")
+    _check_classes('preds', preds, n_classes)
+    return preds,n_classes
+
 def recalls(
     preds:np.ndarray, # predicted classes `[models, examples]`
     targets:np.ndarray, # true classes `[examples]`
     n_classes:int, # number of classes
 ) -> np.ndarray: # `[models, classes]`, NaN for a class with no example
     "Recall of every class for every model."
+    targets = np.asarray(targets)
+    if targets.ndim != 1: raise ValueError(f"targets must be one class per example [examples], got shape {targets.shape}")
+    preds,n_classes = _check_preds(preds, n_classes, len(targets))
+    _check_classes('targets', targets, n_classes)
     hits = preds == targets[None]
     with np.errstate(invalid='ignore'):
         return np.stack([hits[:, targets==c].mean(1) if (targets==c).any() else np.full(len(preds), np.nan)
                          for c in range(n_classes)], axis=1)
 
 # %% ../nbs/06_bias.ipynb #31b6c365
-def _variant_preds(pop, *variants):
+def _variant_preds(pop, base, comp):
+    "Check `pop` and the two variants to compare; their predictions `[models, examples]`."
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
-    return [pop.preds(v) for v in variants]
+    if not len(pop.targets): raise ValueError("pop has no examples to compare the variants on")
+    for name,v in (('base', base), ('comp', comp)): check_choice(name, v, pop.variants)
+    if base == comp: raise ValueError(f"comp must be another variant than base (both are {base!r}); this population has {pop.variants}")
+    return pop.preds(base),pop.preds(comp)
+
+def _welch(
+    a:np.ndarray, # one population's values `[models, ...]`
+    b:np.ndarray, # the other's `[models, ...]`
+) -> tuple: # (t, p), each shaped like one row of `a`
+    "Welch's two-sided t-test along the models, with t and p NaN where neither side varies (a zero standard error gives no test)."
+    a,b = np.asarray(a, float),np.asarray(b, float)
+    flat = (np.ptp(a, axis=0) == 0) & (np.ptp(b, axis=0) == 0)
+    # NaN in, NaN out: scipy then neither returns t = inf, p = 0 nor warns about the cases decided here
+    a,b = np.where(flat, np.nan, a),np.where(flat, np.nan, b)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        t,p = stats.ttest_ind(a, b, equal_var=False, axis=0)
+    return t,p
 
 def class_impact(
     pop:Population, # the study
     base:str, # baseline variant (e.g. 'dense')
     comp:str, # compressed variant (e.g. 'prune90')
-    alpha:float=0.05, # significance level
-) -> pd.DataFrame: # one row per class; `attrs` holds `n_impacted` and `expected_by_chance`
+    alpha:float=0.05, # significance level, in (0, 1)
+) -> pd.DataFrame: # one row per class; `attrs` holds `n_impacted`, `n_tested` and `expected_by_chance`
     "Per class: mean recall in each population, the change in normalized recall, Welch's t and p, and a significance flag."
-    if not 0 < alpha < 1: raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    alpha = check_number('alpha', alpha, '(0, 1)')
     pb,pc = _variant_preds(pop, base, comp)
-    rb,rc = recalls(pb, pop.targets, pop.n_classes), recalls(pc, pop.targets, pop.n_classes)
-    nb,nc = rb - pop.accuracy(base).mean(), rc - pop.accuracy(comp).mean()
-    with np.errstate(invalid='ignore', divide='ignore'):
-        t,p = stats.ttest_ind(nb, nc, equal_var=False, axis=0)
-    df = pd.DataFrame(dict(recall_base=rb.mean(0), recall_comp=rc.mean(0), delta=nc.mean(0)-nb.mean(0), t=t, p=p,
-                           significant=np.nan_to_num(p, nan=1.) < alpha), index=pd.RangeIndex(pop.n_classes, name='class'))
-    df.attrs.update(n_impacted=int(df.significant.sum()), expected_by_chance=alpha*pop.n_classes, alpha=alpha, base=base, comp=comp)
+    rb,rc = recalls(pb, pop.targets, pop.n_classes),recalls(pc, pop.targets, pop.n_classes)
+    nb,nc = rb - pop.accuracy(base).mean(),rc - pop.accuracy(comp).mean()
+    t,p = _welch(nb, nc)
+    df = pd.DataFrame(dict(recall_base=rb.mean(0), recall_comp=rc.mean(0), change=nc.mean(0)-nb.mean(0), t=t, p=p,
+                           significant=p < alpha), index=pd.RangeIndex(pop.n_classes, name='class'))
+    n_tested = int((~np.isnan(p)).sum())
+    # plain Python values only: `attrs` are written as JSON by `to_parquet`
+    df.attrs.update(n_impacted=int(df.significant.sum()), n_tested=n_tested, expected_by_chance=alpha*n_tested, alpha=alpha,
+                    base=str(base), comp=str(comp))
     return df
 
 # %% ../nbs/06_bias.ipynb #6944aae6
@@ -53,29 +91,32 @@ def pies(
     pop:Population, # the study
     base:str, # baseline variant
     comp:str, # compressed variant
-) -> pd.DataFrame: # one row per example (indexed like `data.meta`); `attrs['summary']` compares PIEs with the rest
+) -> pd.DataFrame: # one row per example (indexed like `data.meta`); `pie_summary` compares PIEs with the rest
     "Flag the examples whose modal label changes under compression, with each population's accuracy on them."
     pb,pc = _variant_preds(pop, base, comp)
     df = pd.DataFrame(dict(target=pop.targets, modal_base=pop.modal(base), modal_comp=pop.modal(comp),
                            acc_base=(pb==pop.targets).mean(0), acc_comp=(pc==pop.targets).mean(0)),
                       index=pd.Index(pop.index, name='index'))
     df.insert(3, 'pie', df.modal_base != df.modal_comp)
-    df.attrs['summary'] = pie_summary(df)
     return df
 
 def pie_summary(
-    df:pd.DataFrame, # the output of `pies`
+    df:pd.DataFrame, # the output of `pies` (columns `pie`, `acc_base`, `acc_comp`)
 ) -> pd.DataFrame: # rows PIE and non-PIE
     "How many PIEs there are, and how accurate each population's models are on PIEs versus the rest."
+    if not isinstance(df, pd.DataFrame): raise ValueError(f"df must be the DataFrame `pies` returns, got {type(df).__name__}")
+    missing = [c for c in ('pie', 'acc_base', 'acc_comp') if c not in df.columns]
+    if missing: raise ValueError(f"df has no column {missing[0]!r}: pass the table `pies` returns (columns pie, acc_base, acc_comp)")
     res = df.groupby(df.pie.map({True:'PIE', False:'non-PIE'})).agg(examples=('pie','size'), acc_base=('acc_base','mean'), acc_comp=('acc_comp','mean'))
     return res.reindex(['PIE','non-PIE']).fillna({'examples':0}).astype({'examples':int}).rename_axis(None)
 
 # %% ../nbs/06_bias.ipynb #ecaae940
 def vote_shares(
-    preds:np.ndarray, # predicted classes `[models, examples]`
+    preds:np.ndarray, # predicted classes `[models, examples]`, in [0, n_classes)
     n_classes:int, # number of classes
 ) -> np.ndarray: # `[examples, classes]`, rows sum to 1
     "The fraction of a population's models predicting each class, per example."
+    preds,n_classes = _check_preds(preds, n_classes)
     return np.stack([(preds==k).mean(0) for k in range(n_classes)], axis=1)
 
 def cie_scores(
@@ -100,31 +141,43 @@ def _rates(preds, targets, binary):
             res['fnr'] = ((preds==0) & (targets==1)).sum(1) / (targets==1).sum() if (targets==1).any() else np.full(len(preds), np.nan)
     return res
 
+def _group_values(pop, groups):
+    "The group of each of `pop`'s examples, as an array; a `ValueError` when some example has none."
+    n = len(pop.targets)
+    if isinstance(groups, pd.Series):
+        if groups.index.has_duplicates:
+            raise ValueError(f"groups: its index has duplicates (e.g. {groups.index[groups.index.duplicated()][:1].tolist()[0]!r}); a Series must be indexed by example, like data.meta")
+        missing = pd.Index(pop.index).difference(groups.index)
+        if len(missing): raise ValueError(f"groups has no value for {len(missing)} of the population's examples (e.g. index {missing[:1].tolist()[0]!r})")
+        g,where = groups.loc[pop.index].to_numpy(),'index'
+    elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)):
+        g,where = np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None),'position'
+        if g.ndim != 1 or len(g) != n: raise ValueError(f"groups must give one value per example: {n}, got shape {g.shape}")
+    else: raise ValueError(f"groups must be a Series indexed by example (e.g. data.meta.group) or an array with one value per example, got {type(groups).__name__}")
+    na = np.asarray(pd.isna(g), bool)
+    if na.any():
+        ex = pop.index[na][:1].tolist()[0] if where == 'index' else int(np.flatnonzero(na)[0])
+        raise ValueError(f"groups has no group (NaN or None) for {na.sum()} examples (e.g. {where} {ex}); fill them (groups.fillna('unknown')) or select the examples first")
+    return g
+
 def group_impact(
     pop:Population, # the study
     base:str, # baseline variant
     comp:str, # compressed variant
     groups:pd.Series|np.ndarray, # group of each example: a Series indexed like `data.meta` (e.g. `data.meta.group`), or one value per example of `pop`
-) -> pd.DataFrame: # one row per group
+) -> pd.DataFrame: # one row per group, in order of first appearance
     "Per group: error rate in each population, its absolute and relative change, and Welch's t-test across models (FPR and FNR for binary tasks)."
     pb,pc = _variant_preds(pop, base, comp)
-    if isinstance(groups, pd.Series):
-        missing = np.setdiff1d(pop.index, groups.index)
-        if len(missing): raise ValueError(f"groups has no value for {len(missing)} of the population's examples (e.g. index {missing[0]})")
-        g = groups.loc[pop.index].to_numpy()
-    else:
-        g = np.asarray(groups)
-        if len(g) != len(pop.targets): raise ValueError(f"groups must give one value per example: {len(pop.targets)}, got {len(g)}")
+    g = _group_values(pop, groups)
     binary = pop.n_classes == 2
     rows = {}
     for name in pd.unique(g):
         m = g == name
         rb,rc = _rates(pb[:,m], pop.targets[m], binary),_rates(pc[:,m], pop.targets[m], binary)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            t,p = stats.ttest_ind(rb['error'], rc['error'], equal_var=False)
+        t,p = _welch(rb['error'], rc['error'])
         row = dict(examples=int(m.sum()), error_base=rb['error'].mean(), error_comp=rc['error'].mean())
         row.update(change=row['error_comp']-row['error_base'],
-                   relative_change=(row['error_comp']-row['error_base'])/row['error_base'] if row['error_base'] else np.nan, t=t, p=p)
+                   relative_change=(row['error_comp']-row['error_base'])/row['error_base'] if row['error_base'] else np.nan, t=float(t), p=float(p))
         if binary: row.update({f'{k}_{s}': r[k].mean() for k in ('fpr','fnr') for s,r in (('base',rb),('comp',rc))})
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis('group')
@@ -134,9 +187,13 @@ def impact_summary(
     pop:Population, # the study
     base:str, # baseline variant; every other variant is compared with it
     groups:pd.Series|np.ndarray|None=None, # group of each example, as in `group_impact`; None leaves the group columns out
-    alpha:float=0.05, # significance level of the per-class tests
+    alpha:float=0.05, # significance level of the per-class tests, in (0, 1)
 ) -> pd.DataFrame: # one row per compressed variant, in the population's order
     "Per compressed variant: top-1 change, impacted classes (and how many chance explains), PIEs and each group's error change."
+    alpha = check_number('alpha', alpha, '(0, 1)')
+    if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
+    check_choice('base', base, pop.variants)
+    if groups is not None: _group_values(pop, groups)   # fail before any work
     rows = {}
     for comp in [v for v in pop.variants if v != base]:
         ci,pi = class_impact(pop, base, comp, alpha),pies(pop, base, comp)

@@ -6,6 +6,7 @@ Docs: https://compressbias.github.io/compressbias/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c012e6a0
 from __future__ import annotations
+import numbers
 import numpy as np, pandas as pd, torch
 from collections import OrderedDict
 from torch import nn
@@ -16,18 +17,44 @@ from sklearn.model_selection import train_test_split
 from .core import check_choice, check_number
 
 # %% auto #0
-__all__ = ['DIGIT_COLOURS', 'META_COLUMNS', 'stratified_split', 'check_tail', 'subsample_tail', 'flip_labels', 'assign_colours',
-           'colourize', 'ItemGetter', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn', 'cifar10_data',
+__all__ = ['DIGIT_COLORS', 'META_COLUMNS', 'stratified_split', 'check_tail', 'subsample_tail', 'flip_labels', 'assign_colors',
+           'colorize', 'IndexLookup', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn', 'cifar10_data',
            'cifar10_dls']
+
+# %% ../nbs/00_data.ipynb #7418cbd1
+_SEED_INTERVAL = '[0, 4294967295]'   # the seeds numpy's and scikit-learn's generators accept (0 to 2**32-1)
+
+def _check_rng(rng):
+    "`rng` if it is a numpy `Generator`, else a `ValueError` saying how to make one."
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), got {type(rng).__name__}")
+    return rng
+
+def _check_labels(labels, n=None, name='labels', what='class indices'):
+    "`labels` as a 1-d int64 array (with values in [0, n) when `n` is given), else a `ValueError` naming `name`."
+    a = np.asarray(labels)
+    if a.ndim != 1 or not (np.issubdtype(a.dtype, np.integer) or a.size == 0):
+        raise ValueError(f"{name} must be a 1-d array of integer {what}, got {a.dtype} of shape {a.shape}")
+    if n is not None and a.size and (a.min() < 0 or a.max() >= n):
+        raise ValueError(f"{name} must be {what} in [0, {n-1}], got values from {a.min()} to {a.max()}")
+    return a.astype(np.int64)
 
 # %% ../nbs/00_data.ipynb #ee8732b1
 def stratified_split(
-    labels:np.ndarray, # one class index per example
+    labels:np.ndarray, # one class per example (any values scikit-learn can stratify on)
     test_pct:float=0.3, # fraction of each class held out for testing, in (0, 1)
-    seed:int=0, # seed of the shuffle
+    seed:int=0, # seed of the shuffle, an integer in [0, 2**32-1]
 ) -> tuple[np.ndarray, np.ndarray]: # sorted train and test indices
     "Split indices into train and test with the same class proportions in both."
-    if not 0 < test_pct < 1: raise ValueError(f"test_pct must be in (0, 1), got {test_pct}")
+    test_pct,seed = check_number('test_pct', test_pct, '(0, 1)'),check_number('seed', seed, _SEED_INTERVAL, integer=True)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not labels.size: raise ValueError(f"labels must be a non-empty 1-d array, got shape {labels.shape}")
+    classes,counts = np.unique(labels, return_counts=True)
+    if counts.min() < 2: raise ValueError(f"labels: class {classes[counts.argmin()].tolist()!r} has 1 example; each class needs one in each split")
+    # scikit-learn holds out ceil(test_pct*n) examples: say so in terms of test_pct when a split cannot hold every class
+    n_test = int(np.ceil(test_pct*len(labels)))
+    if min(n_test, len(labels)-n_test) < len(classes):
+        raise ValueError(f"test_pct={test_pct} holds out {n_test} of {len(labels)} examples; each split needs at least one example of each of the {len(classes)} classes")
     trn,tst = train_test_split(np.arange(len(labels)), test_size=test_pct, stratify=labels, random_state=seed)
     return np.sort(trn),np.sort(tst)
 
@@ -35,38 +62,46 @@ def stratified_split(
 def check_tail(
     tail:dict|None, # {class: fraction of its training examples to keep}
     n_classes:int, # number of classes
-) -> dict: # the same mapping, validated ({} for None)
+) -> dict: # the same mapping as `{int: float}`, validated ({} for None)
     "Validate a long-tail specification, naming the argument and the accepted values on bad input."
+    n_classes = check_number('n_classes', n_classes, '[1, inf)', integer=True)
     if tail is None: return {}
     if not isinstance(tail, dict): raise ValueError(f"tail must be a dict {{class: keep_fraction}}, got {type(tail).__name__}")
+    res = {}
     for c,frac in tail.items():
-        if not (isinstance(c, (int, np.integer)) and 0 <= c < n_classes):
+        # bool is an int to Python, but `{True: .5}` is not a class anyone means
+        if isinstance(c, bool) or not isinstance(c, numbers.Integral) or not 0 <= c < n_classes:
             raise ValueError(f"tail: unknown class {c!r}; classes are the integers 0..{n_classes-1}")
-        if not 0 < frac <= 1: raise ValueError(f"tail[{c}] must be a fraction in (0, 1], got {frac}")
-    return tail
+        res[int(c)] = check_number(f'tail[{c}]', frac, '(0, 1]')
+    return res
 
 def subsample_tail(
     labels:np.ndarray, # one class index per example
-    tail:dict, # {class: fraction of its examples to keep}, checked by `check_tail`
+    tail:dict, # {class: fraction of its examples to keep}, as `check_tail` accepts
     rng:np.random.Generator, # source of randomness
 ) -> np.ndarray: # boolean mask of the examples kept
     "Keep a random fraction `tail[c]` of each class `c` named in `tail` (at least one example), and every other example."
+    labels,rng = _check_labels(labels),_check_rng(rng)
+    if not len(labels): return np.ones(0, bool)
+    tail = check_tail(tail, int(labels.max())+1)
     keep = np.ones(len(labels), bool)
     for c,frac in tail.items():
         idx = np.flatnonzero(labels==c)
+        if not len(idx): continue   # nothing of this class to thin
         n_drop = len(idx) - max(1, round(frac*len(idx)))
         keep[rng.choice(idx, n_drop, replace=False)] = False
     return keep
 
 # %% ../nbs/00_data.ipynb #71288cfc
 def flip_labels(
-    labels:np.ndarray, # one class index per example
+    labels:np.ndarray, # one class index per example, in [0, n_classes)
     noise:float, # fraction of labels to flip, in [0, 1)
-    n_classes:int, # number of classes
+    n_classes:int, # number of classes, at least 2
     rng:np.random.Generator, # source of randomness
 ) -> np.ndarray: # a new array of labels
     "Move a random fraction `noise` of `labels` to a uniformly chosen *other* class."
-    if not 0 <= noise < 1: raise ValueError(f"noise must be in [0, 1), got {noise}")
+    noise,n_classes = check_number('noise', noise, '[0, 1)'),check_number('n_classes', n_classes, '[2, inf)', integer=True)
+    labels,rng = _check_labels(labels, n_classes),_check_rng(rng)
     res = labels.copy()
     idx = rng.choice(len(labels), round(noise*len(labels)), replace=False)
     # adding 1..n_classes-1 modulo n_classes reaches every other class with equal chance, never the same one
@@ -74,14 +109,15 @@ def flip_labels(
     return res
 
 # %% ../nbs/00_data.ipynb #3cd49b23
-def assign_colours(
-    labels:np.ndarray, # one class index per example
-    aligned:float, # fraction of each class that wears its own colour, in [0, 1]
-    n_classes:int, # number of classes (and colours)
+def assign_colors(
+    labels:np.ndarray, # one class index per example, in [0, n_classes)
+    aligned:float, # fraction of each class that wears its own color, in [0, 1]
+    n_classes:int, # number of classes (and colors), at least 2
     rng:np.random.Generator, # source of randomness
-) -> np.ndarray: # one colour index per example
-    "Give a fraction `aligned` of each class its own colour (colour c for class c) and the rest a random other colour."
-    if not 0 <= aligned <= 1: raise ValueError(f"bias must be in [0, 1], got {aligned}")
+) -> np.ndarray: # one color index per example
+    "Give a fraction `aligned` of each class its own color (color c for class c) and the rest a random other color."
+    aligned,n_classes = check_number('aligned', aligned, '[0, 1]'),check_number('n_classes', n_classes, '[2, inf)', integer=True)
+    labels,rng = _check_labels(labels, n_classes),_check_rng(rng)
     res = labels.copy()
     for c in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels==c))
@@ -90,36 +126,60 @@ def assign_colours(
     return res
 
 # %% ../nbs/00_data.ipynb #593e04c1
-DIGIT_COLOURS = OrderedDict(red=(1.,0.,0.), orange=(1.,.55,0.), yellow=(1.,1.,0.), lime=(.5,1.,0.), green=(0.,.55,.1),
-                            cyan=(0.,1.,1.), blue=(0.,.3,1.), purple=(.55,0.,1.), magenta=(1.,0.,.8), pink=(1.,.6,.6))
+DIGIT_COLORS = OrderedDict(red=(1.,0.,0.), orange=(1.,.55,0.), yellow=(1.,1.,0.), lime=(.5,1.,0.), green=(0.,.55,.1),
+                           cyan=(0.,1.,1.), blue=(0.,.3,1.), purple=(.55,0.,1.), magenta=(1.,0.,.8), pink=(1.,.6,.6))
 
-def colourize(
+def colorize(
     images:Tensor, # grey images [N, H, W], values in [0, 1]
-    colours:np.ndarray|None=None, # colour index per image (into `DIGIT_COLOURS`), or None for grey
+    colors:np.ndarray|None=None, # color index per image (into `DIGIT_COLORS`), or None for grey
 ) -> Tensor: # RGB images [N, 3, H, W]
-    "Turn grey images into 3-channel ones: grey when `colours` is None, else each pixel's intensity times its image's colour."
-    if colours is None: return images[:,None].expand(-1,3,-1,-1).contiguous()
-    rgb = torch.tensor(list(DIGIT_COLOURS.values()))[torch.as_tensor(colours)]
+    "Turn grey images into 3-channel ones: grey when `colors` is None, else each pixel's intensity times its image's color."
+    if not isinstance(images, Tensor) or images.ndim != 3:
+        raise ValueError(f"images must be a tensor of grey images [N, H, W], got {type(images).__name__} of shape {tuple(getattr(images, 'shape', ()))}")
+    if colors is None: return images[:,None].expand(-1,3,-1,-1).contiguous()
+    # a negative index would silently pick a color from the end of the table: refuse it
+    colors = _check_labels(colors, len(DIGIT_COLORS), name='colors', what='color indices')
+    if len(colors) != len(images): raise ValueError(f"colors must give one color per image: {len(images)}, got {len(colors)}")
+    rgb = torch.tensor(list(DIGIT_COLORS.values()), dtype=images.dtype)[torch.as_tensor(colors)]
     return images[:,None] * rgb[:,:,None,None]
 
 # %% ../nbs/00_data.ipynb #5cb06657
-class ItemGetter(Transform):
-    "A fastai transform that looks example `i` up in a stored sequence, optionally turning it into `cls`."
-    def __init__(self, items, cls=noop): store_attr()
-    def encodes(self, i): return self.cls(self.items[i])
+class IndexLookup(Transform):
+    "A fastai transform that looks example `i` up in a stored sequence, optionally turning it into something else with `convert`."
+    def __init__(self,
+        items, # a sequence indexed by example: a tensor of images, a list of file names, ...
+        convert=noop, # applied to the item looked up (e.g. `PILImage.create`)
+    ):
+        # a DataFrame is a sequence of columns to `[]`: items[3] would be a column, not example 3
+        if isinstance(items, (str, dict, pd.DataFrame)) or not (hasattr(items, '__getitem__') and hasattr(items, '__len__')):
+            raise ValueError(f"items must be a sequence indexed by example (a tensor, an array or a list), got {type(items).__name__}")
+        if not callable(convert): raise ValueError(f"convert must be callable (applied to each item looked up), got {convert!r}")
+        store_attr()
+    def encodes(self, i): return self.convert(self.items[i])
 
 # %% ../nbs/00_data.ipynb #619f4f89
-META_COLUMNS = ['split', 'label', 'true_label', 'colour', 'group', 'noisy', 'in_tail', 'source']
+META_COLUMNS = ['split', 'label', 'true_label', 'color', 'group', 'noisy', 'in_tail', 'source']
 
 class TeachingData:
     "Images, labels as trained, and one row of ground truth per example (`meta`), with fastai `DataLoaders` on demand."
     def __init__(self,
-        get_x:Transform, # maps an example index to its image
-        meta:pd.DataFrame, # one row per example, with the columns of `META_COLUMNS`
+        get_x:Transform, # maps an example index to its image (e.g. an `IndexLookup`)
+        meta:pd.DataFrame, # one row per example, indexed 0..n-1, with the columns of `META_COLUMNS` (see `build_meta`)
         vocab:list, # class names, in class-index order
         dl_kwargs:dict|None=None, # default keyword arguments of `dls` (transforms, for instance)
     ):
-        store_attr()
+        if not callable(get_x): raise ValueError(f"get_x must be callable (example index -> image), got {type(get_x).__name__}")
+        if not isinstance(meta, pd.DataFrame): raise ValueError(f"meta must be a DataFrame with the columns {META_COLUMNS} (see build_meta), got {type(meta).__name__}")
+        missing = [c for c in META_COLUMNS if c not in meta.columns]
+        if missing: raise ValueError(f"meta has no column {missing[0]!r}: expected the columns {META_COLUMNS} (see build_meta)")
+        if not len(meta) or not meta.index.equals(pd.RangeIndex(len(meta))):
+            raise ValueError(f"meta must have one row per example, indexed 0..n-1 (the example's position), got {len(meta)} rows indexed {meta.index[:3].tolist()}...")
+        if isinstance(vocab, (str, dict)) or not hasattr(vocab, '__len__'): raise ValueError(f"vocab must be a list of class names, got {type(vocab).__name__}")
+        vocab = list(vocab)
+        n = int(max(meta.label.max(), meta.true_label.max())) + 1
+        if len(vocab) < n: raise ValueError(f"vocab must name every class: meta has labels up to {n-1}, vocab has {len(vocab)} names")
+        if dl_kwargs is not None and not isinstance(dl_kwargs, dict): raise ValueError(f"dl_kwargs must be a dict or None, got {type(dl_kwargs).__name__}")
+        store_attr('get_x,meta,vocab')
         self.dl_kwargs = dl_kwargs or {}
 
     def __len__(self): return len(self.meta)
@@ -138,15 +198,16 @@ class TeachingData:
 
     def datasets(self) -> Datasets:
         "fastai `Datasets` over the example indices: (image, category), split into train and test."
-        get_y = ItemGetter(np.array(self.vocab, dtype=object)[self.meta.label.values])
+        get_y = IndexLookup(np.array(self.vocab, dtype=object)[self.meta.label.values])
         return Datasets(list(range(len(self))), tfms=[[self.get_x], [get_y, Categorize(vocab=self.vocab, sort=False)]],
                         splits=self.splits)
 
     def dls(self,
-        bs:int=64, # batch size
+        bs:int=64, # batch size, at least 1
         **kwargs # passed on to `Datasets.dataloaders` (`shuffle`, `drop_last`, `after_item`, `after_batch`, `device`...)
     ) -> DataLoaders: # train = the training split, valid = the test split
         "fastai `DataLoaders` whose valid set is the held-out test split; `show_batch` draws the images with their labels."
+        bs = check_number('bs', bs, '[1, inf)', integer=True)
         return self.datasets().dataloaders(bs=bs, **{**self.dl_kwargs, **kwargs})
 
 # %% ../nbs/00_data.ipynb #a49443df
@@ -155,15 +216,25 @@ def build_meta(
     true_label:np.ndarray, # true class of each example
     label:np.ndarray, # class as trained (differs from `true_label` where noise flipped it)
     is_test:np.ndarray, # boolean, example belongs to the test split
-    tail:dict, # {class: keep_fraction}, to flag the tail classes
-    colour:np.ndarray|None=None, # colour index of each example, or None for grey images
-    colour_names:list|None=None, # names of the colours
+    tail:dict|None, # {class: keep_fraction}, to flag the tail classes (None: no tail)
+    color:np.ndarray|None=None, # color index of each example, or None for grey images
+    color_names:list|None=None, # names of the colors, indexed by `color`
 ) -> pd.DataFrame:
-    "One row per example, in the order given: split, label, true_label, colour, group, noisy, in_tail, source."
+    "One row per example, in the order given: split, label, true_label, color, group, noisy, in_tail, source."
+    source = np.asarray(source)
+    if source.ndim != 1: raise ValueError(f"source must be one index per example (1-d), got shape {source.shape}")
+    n = len(source)
+    for name,a in (('true_label', true_label), ('label', label), ('is_test', is_test), ('color', color)):
+        if a is not None and np.shape(a) != (n,): raise ValueError(f"{name} must give one value per example: {n} (as source), got shape {np.shape(a)}")
+    if tail is not None and not isinstance(tail, dict): raise ValueError(f"tail must be a dict {{class: keep_fraction}} or None, got {type(tail).__name__}")
+    if color is not None:
+        color = _check_labels(color, name='color', what='color indices')
+        if color_names is None or len(color_names) <= color.max(initial=0):
+            raise ValueError(f"color_names must name every color index of color (up to {color.max(initial=0)}), got {color_names!r}")
     df = pd.DataFrame(dict(split=np.where(is_test, 'test', 'train'), label=label, true_label=true_label,
-                           colour='grey' if colour is None else np.array(colour_names)[colour],
-                           group='all' if colour is None else np.where(colour==true_label, 'aligned', 'conflicting'),
-                           noisy=label!=true_label, in_tail=np.isin(true_label, list(tail)), source=source))
+                           color='grey' if color is None else np.array(color_names)[color],
+                           group='all' if color is None else np.where(color==true_label, 'aligned', 'conflicting'),
+                           noisy=label!=true_label, in_tail=np.isin(true_label, list(tail or {})), source=source))
     for c,cats in (('split',['train','test']), ('group',['aligned','conflicting','all'])): df[c] = pd.Categorical(df[c], cats)
     df.index.name = 'index'
     return df[META_COLUMNS]
@@ -175,16 +246,17 @@ def _digits():
     return torch.tensor(d.images/16., dtype=torch.float32), d.target.astype(np.int64)
 
 def teaching_digits(
-    colored:bool=False, # give each class a colour, worn by a fraction `bias` of its training examples
-    bias:float=0.95, # fraction of each training class wearing its own colour, in [0, 1] (only when `colored`)
+    colored:bool=False, # give each class a color, worn by a fraction `bias` of its training examples
+    bias:float=0.95, # fraction of each training class wearing its own color, in [0, 1] (only when `colored`)
     tail:dict|None=None, # {class: fraction of its training examples to keep}, fractions in (0, 1]
     noise:float=0.0, # fraction of training labels flipped to another class, in [0, 1)
     test_pct:float=0.3, # fraction of each class held out as the test split, in (0, 1)
-    seed:int=0, # the same arguments and seed give byte-identical data
+    seed:int=0, # an integer in [0, 2**32-1]; the same arguments and seed give byte-identical data
 ) -> TeachingData:
-    "scikit-learn's digits as 3-channel 8x8 images, with optional colour bias, long tail and label noise in the training split."
-    if not 0 <= bias <= 1: raise ValueError(f"bias must be in [0, 1], got {bias}")
-    if not 0 <= noise < 1: raise ValueError(f"noise must be in [0, 1), got {noise}")
+    "scikit-learn's digits as 3-channel 8x8 images, with optional color bias, long tail and label noise in the training split."
+    if not isinstance(colored, (bool, np.bool_)): raise ValueError(f"colored must be True or False, got {colored!r}")
+    bias,noise = check_number('bias', bias, '[0, 1]'),check_number('noise', noise, '[0, 1)')
+    test_pct,seed = check_number('test_pct', test_pct, '(0, 1)'),check_number('seed', seed, _SEED_INTERVAL, integer=True)
     tail = check_tail(tail, 10)
     images,y = _digits()
     trn,tst = stratified_split(y, test_pct, seed)
@@ -192,11 +264,11 @@ def teaching_digits(
     trn = trn[subsample_tail(y[trn], tail, rng)]
     src = np.concatenate([trn, tst])
     # the test split holds the aligned and conflicting groups in equal numbers, so both can be measured
-    colour = np.concatenate([assign_colours(y[trn], bias, 10, rng), assign_colours(y[tst], .5, 10, rng)]) if colored else None
+    color = np.concatenate([assign_colors(y[trn], bias, 10, rng), assign_colors(y[tst], .5, 10, rng)]) if colored else None
     label = np.concatenate([flip_labels(y[trn], noise, 10, rng), y[tst]])
-    meta = build_meta(src, y[src], label, np.arange(len(src))>=len(trn), tail, colour, list(DIGIT_COLOURS))
+    meta = build_meta(src, y[src], label, np.arange(len(src))>=len(trn), tail, color, list(DIGIT_COLORS))
     # the images are small tensors in memory: worker processes would only add start-up time to every epoch
-    return TeachingData(ItemGetter(TensorImage(colourize(images[src], colour))), meta, list(range(10)), dl_kwargs=dict(num_workers=0))
+    return TeachingData(IndexLookup(TensorImage(colorize(images[src], color))), meta, list(range(10)), dl_kwargs=dict(num_workers=0))
 
 # %% ../nbs/00_data.ipynb #a1fda019
 def digits_cnn(
@@ -205,6 +277,7 @@ def digits_cnn(
     width:int=32, # channels of the first conv; each later block doubles them
 ) -> nn.Sequential:
     "A small conv net for 8x8 images: three conv-BatchNorm-ReLU blocks (8x8 -> 4x4 -> 2x2), average pooling and a linear classifier `fc`."
+    n_in,n_out,width = [check_number(n, v, '[1, inf)', integer=True) for n,v in (('n_in', n_in), ('n_out', n_out), ('width', width))]
     chans = [n_in, width, 2*width, 4*width]
     layers = []
     for i,(ni,nf) in enumerate(zip(chans[:-1], chans[1:]), 1):
@@ -218,13 +291,17 @@ def digits_cnn(
 def cifar10_data(
     tail:dict|None=None, # {class: fraction of its training examples to keep}, fractions in (0, 1]
     noise:float=0.0, # fraction of training labels flipped to another class, in [0, 1)
-    seed:int=0, # the same arguments and seed give the same subsample and flips
+    seed:int=0, # an integer in [0, 2**32-1]; the same arguments and seed give the same subsample and flips
     path:Path|str|None=None, # a CIFAR-10 folder (`train/<class>/*.png`, `test/<class>/*.png`); None downloads it
 ) -> TeachingData:
     "CIFAR-10 with an optional long tail and label noise in its training split, as `TeachingData`."
-    if not 0 <= noise < 1: raise ValueError(f"noise must be in [0, 1), got {noise}")
+    # every argument is checked before a download
+    noise,seed = check_number('noise', noise, '[0, 1)'),check_number('seed', seed, _SEED_INTERVAL, integer=True)
     check_tail(tail, 10)  # fail before a download on bad arguments ...
+    if path is not None and not isinstance(path, (str, Path)): raise ValueError(f"path must be a folder (str or Path) or None, got {type(path).__name__}")
     path = Path(path) if path is not None else untar_data(URLs.CIFAR)
+    for s in ('train', 'test'):
+        if not (path/s).is_dir(): raise ValueError(f"path: {path} has no {s}/ folder; expected train/<class>/*.png and test/<class>/*.png")
     vocab = sorted(p.name for p in (path/'train').ls() if p.is_dir())
     tail = check_tail(tail, len(vocab))  # ... and again against the classes actually found
     files = {s: sorted(get_image_files(path/s), key=lambda p: (p.parent.name, p.name)) for s in ('train','test')}
@@ -237,14 +314,15 @@ def cifar10_data(
     true = np.concatenate([trn_y, y['test']])
     label = np.concatenate([flip_labels(trn_y, noise, len(vocab), rng), y['test']])
     meta = build_meta(src, true, label, np.arange(len(src))>=len(trn_y), tail)
-    return TeachingData(ItemGetter(paths, PILImage.create), meta, vocab,
+    return TeachingData(IndexLookup(paths, PILImage.create), meta, vocab,
                         dl_kwargs=dict(after_item=[ToTensor()], after_batch=[IntToFloatTensor(), Normalize.from_stats(*cifar_stats)]))
 
 def cifar10_dls(
-    bs:int=128, # batch size
+    bs:int=128, # batch size, at least 1
     **kwargs # passed on to `cifar10_data`
 ) -> DataLoaders: # with the `TeachingData` as `.data` and its table as `.meta`
     "CIFAR-10 `DataLoaders` (downloads it), keeping the ground-truth table at hand as `dls.meta`."
+    bs = check_number('bs', bs, '[1, inf)', integer=True)   # before the download
     data = cifar10_data(**kwargs)
     dls = data.dls(bs=bs)
     dls.data,dls.meta = data,data.meta

@@ -6,50 +6,78 @@ Docs: https://compressbias.github.io/compressbias/viz.html.md"""
 
 # %% ../nbs/07_viz.ipynb #2347fc33
 from __future__ import annotations
+import numbers
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.all import *
+from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 from fastai.torch_core import show_image
+from .core import check_choice, check_number
 from .bias import class_impact, pies
+from .population import Population
 
 # %% auto #0
 __all__ = ['plot_class_impact', 'plot_group_impact', 'show_examples', 'plot_vog_deciles', 'forgetting_events',
            'plot_forgetting_timelines', 'plot_schedule', 'plot_layer_sparsity', 'Explorer', 'explore']
 
 # %% ../nbs/07_viz.ipynb #0ac3a283
-def _check_columns(df, cols, source):
-    "Raise a `ValueError` naming the first column of `cols` that `df` lacks, and which table has them."
-    if not isinstance(df, pd.DataFrame): raise ValueError(f"expected a DataFrame as from {source}, got {type(df).__name__}")
+def _check_table(name, df, cols, source):
+    "A `ValueError` naming argument `name` unless `df` is a non-empty DataFrame with the columns `cols` (as `source` makes)."
+    if not isinstance(df, pd.DataFrame): raise ValueError(f"{name} must be a DataFrame as from {source}, got {type(df).__name__}")
     missing = [c for c in cols if c not in df.columns]
-    if missing: raise ValueError(f"missing column {missing[0]!r}: expected columns {list(cols)} (as from {source}), got {list(df.columns)}")
+    if missing: raise ValueError(f"{name} has no column {missing[0]!r}: expected columns {list(cols)} (as from {source}), got {list(df.columns)}")
+    if not len(df): raise ValueError(f"{name} is empty: there is nothing to draw")
+
+def _check_figsize(figsize):
+    "A `ValueError` unless `figsize` is None or (width, height) in inches, two positive numbers."
+    ok = figsize is None or (isinstance(figsize, (tuple, list)) and len(figsize) == 2 and
+                             all(isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < float('inf') for v in figsize))
+    if not ok: raise ValueError(f"figsize must be (width, height) in inches, two positive numbers, got {figsize!r}")
+
+def _pair(name, value, what):
+    "A `ValueError` naming `name` unless `value` is a list or tuple of two items."
+    if not (isinstance(value, (tuple, list)) and len(value) == 2): raise ValueError(f"{name} must be two {what}, got {value!r}")
+
+def _check_label(name, label):
+    "A `ValueError` unless `label` is a string (or None)."
+    if label is not None and not isinstance(label, str): raise ValueError(f"{name} must be a string or None, got {label!r}")
 
 def _ax(ax, figsize):
-    "The Axes to draw on: `ax`, or a new figure's."
+    "The Axes to draw on: `ax`, or a new figure's of size `figsize`."
+    if ax is not None and not isinstance(ax, plt.Axes): raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    _check_figsize(figsize)
     return ax if ax is not None else plt.subplots(figsize=figsize)[1]
 
 # %% ../nbs/07_viz.ipynb #bd60343a
 def plot_class_impact(
-    df:pd.DataFrame, # per class, with `delta` and `significant` (from `class_impact`); `attrs` give the title's counts
+    df:pd.DataFrame, # per class, with `change` and `significant` (from `class_impact`); `attrs` give the title's counts
     ax:plt.Axes|None=None, # where to draw (default: a new figure)
-    vocab:list|None=None, # class names for the ticks (default: the table's index)
+    vocab:list|None=None, # class names for the ticks, one per row (default: the table's index)
     highlight=None, # a class (index value) to outline, e.g. the one selected in `explore`
-    colours:tuple=('tab:gray', 'tab:red'), # bar colours of (not significant, significant) classes
+    colors:tuple=('tab:gray', 'tab:red'), # bar colors of (not significant, significant) classes
     figsize:tuple=(6, 3), # size of a new figure
 ) -> plt.Axes:
-    "Bars of each class's change in normalized recall under compression, significant classes in colour and starred."
-    _check_columns(df, ['delta', 'significant'], '`class_impact`')
+    "Bars of each class's change in normalized recall under compression, significant classes in color and starred."
+    _check_table('df', df, ['change', 'significant'], '`class_impact`')
+    # NaN in a flag column would be read as True: only booleans say what is significant
+    if not pd.api.types.is_bool_dtype(df.significant): raise ValueError(f"df.significant must be True or False for every class, got dtype {df.significant.dtype}")
+    if vocab is not None and (isinstance(vocab, str) or np.ndim(vocab) != 1 or len(vocab) != len(df)): raise ValueError(f"vocab must give one name per class: {len(df)}, got {vocab!r}")
+    try: known = highlight is None or highlight in df.index
+    except TypeError: known = False   # unhashable: a list, say
+    if not known: raise ValueError(f"highlight must be a class of the table's index {df.index.tolist()} or None, got {highlight!r}")
+    _pair('colors', colors, 'matplotlib colors (not significant, significant)')
+    if not all(map(is_color_like, colors)): raise ValueError(f"colors must be two matplotlib colors (not significant, significant), got {colors!r}")
     ax = _ax(ax, figsize)
     x,sig = np.arange(len(df)),df.significant.to_numpy(bool)
-    bars = ax.bar(x, df.delta.to_numpy(float), color=[colours[int(s)] for s in sig])
+    bars = ax.bar(x, df.change.to_numpy(float), color=[colors[int(s)] for s in sig])
     for b,s in zip(bars, sig):
         if not s: continue
         h = b.get_height()
         # the star sits beyond the bar's end, above a gain and below a loss
         ax.annotate('*', (b.get_x()+b.get_width()/2, h), xytext=(0, 2 if h>=0 else -2), textcoords='offset points',
-                    ha='center', va='bottom' if h>=0 else 'top', fontsize=14, color=colours[1])
-    if highlight is not None and highlight in df.index:
-        bars[df.index.get_loc(highlight)].set(edgecolor='black', linewidth=2)
+                    ha='center', va='bottom' if h>=0 else 'top', fontsize=14, color=colors[1])
+    if highlight is not None: bars[df.index.get_loc(highlight)].set(edgecolor='black', linewidth=2)
     ax.axhline(0, color='black', linewidth=.8)
     ax.set_xticks(x, [str(v) for v in (vocab if vocab is not None else df.index)])
     ax.set_xlabel(df.index.name or 'class'); ax.set_ylabel('change in normalized recall')
@@ -70,8 +98,10 @@ def plot_group_impact(
     figsize:tuple=(5, 3), # size of a new figure
 ) -> plt.Axes:
     "Paired bars of each group's `metric` in the baseline and compressed populations, the relative change written above."
+    metric = check_choice('metric', metric, ('error', 'fpr', 'fnr'))
+    _pair('names', names, 'legend labels (baseline, compressed)')
     cb,cc = f'{metric}_base',f'{metric}_comp'
-    _check_columns(df, [cb, cc], '`group_impact`')
+    _check_table('df', df, [cb, cc], '`group_impact`')
     ax = _ax(ax, figsize)
     x,w = np.arange(len(df)),.4
     base,comp = df[cb].to_numpy(float),df[cc].to_numpy(float)
@@ -103,60 +133,98 @@ def _example_title(meta, vocab, i, preds):
     lines += [f'{n}: {vocab[int(_lookup(p, i))]}' for n,p in preds.items()]
     return '\n'.join(lines)
 
+def _check_data(data):
+    "A `ValueError` unless `data` looks like a `TeachingData`: `get_x`, `vocab`, and a `meta` with labels."
+    if not (callable(getattr(data, 'get_x', None)) and hasattr(data, 'vocab') and isinstance(getattr(data, 'meta', None), pd.DataFrame)):
+        raise ValueError(f"data must be a TeachingData (get_x, meta and vocab), got {type(data).__name__}")
+    _check_table('data.meta', data.meta, ['label', 'true_label'], '`TeachingData`')
+
+def _check_idx(idx, index):
+    "`idx` as a list of example indices found in `index`, else a `ValueError` (a boolean mask is not a list of indices)."
+    if isinstance(idx, (str, dict)) or np.ndim(idx) != 1: raise ValueError(f"idx must be a list of example indices (the index of data.meta), got {idx!r}")
+    idx = list(idx)
+    if not idx: raise ValueError("idx is empty: there are no examples to show")
+    # `examples.pie` is a mask, not indices: False and True would be read as examples 0 and 1
+    if all(isinstance(i, (bool, np.bool_)) for i in idx):
+        raise ValueError("idx is a boolean mask; pass the example indices it selects, e.g. examples.index[examples.pie]")
+    if pd.api.types.is_integer_dtype(index):
+        bad = [i for i in idx if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral)]
+        if bad: raise ValueError(f"idx: example {bad[0]!r} is not an integer index like those of data.meta")
+    missing = [i for i in idx if i not in index]
+    if missing: raise ValueError(f"idx: example {missing[0]!r} is not in data.meta's index ({len(index)} examples)")
+    return idx
+
 def show_examples(
     data, # a `TeachingData`: `get_x(i)` gives example i's image, `meta` its labels
     idx:list, # example indices (the index of `data.meta`), in the order to show
     preds:dict|None=None, # {name: predicted class per example}, each a Series or dict keyed by example index
-    ncols:int=8, # images per row
-    max_n:int=64, # show at most this many (the first ones of `idx`)
+    ncols:int=8, # images per row, at least 1
+    max_n:int=64, # show at most this many (the first ones of `idx`), at least 1
     axs:list|None=None, # Axes to draw in, at least one per image (default: a new figure)
-    size:float=1.3, # inches per image in a new figure
+    imsize:float=1.3, # inches per image in a new figure (fastai's name; its `size` is pixels)
 ) -> np.ndarray: # the Axes, flat, one per grid cell
     "A grid of example images titled with the true label, the trained label if it is noisy, and predictions."
-    idx,preds = list(idx)[:max_n],preds or {}
-    if not idx: raise ValueError("idx is empty: there are no examples to show")
-    missing = [i for i in idx if i not in data.meta.index]
-    if missing: raise ValueError(f"idx: example {missing[0]!r} is not in data.meta's index ({len(data.meta)} examples)")
+    _check_data(data)
+    ncols,max_n = check_number('ncols', ncols, '[1, inf)', integer=True),check_number('max_n', max_n, '[1, inf)', integer=True)
+    imsize = check_number('imsize', imsize, '(0, inf)')
+    idx = _check_idx(idx, data.meta.index)[:max_n]
+    if preds is not None and not isinstance(preds, dict): raise ValueError(f"preds must be a dict {{name: predictions keyed by example index}}, got {type(preds).__name__}")
+    preds = preds or {}
     for n,p in preds.items():
         if not isinstance(p, (pd.Series, dict)): raise ValueError(f"preds[{n!r}] must be a Series or dict keyed by example index, got {type(p).__name__}")
         keys = p.index if isinstance(p, pd.Series) else p
         lacking = [i for i in idx if i not in keys]
         if lacking: raise ValueError(f"preds[{n!r}] has no prediction for example {lacking[0]}: key it by example index (a Series or dict)")
+        for i in idx:
+            v = _lookup(p, i)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < len(data.vocab):
+                raise ValueError(f"preds[{n!r}] must give a class index in [0, {len(data.vocab)-1}] per example, got {v!r} for example {i}")
     if axs is None:
         ncols = min(ncols, len(idx))
         nrows = -(-len(idx)//ncols)
-        axs = plt.subplots(nrows, ncols, figsize=(size*ncols, (size+.25*(2+len(preds)))*nrows), squeeze=False)[1]
-    axs = np.asarray(axs).ravel()
+        axs = plt.subplots(nrows, ncols, figsize=(imsize*ncols, (imsize+.25*(2+len(preds)))*nrows), squeeze=False)[1]
+    axs = np.asarray(axs, dtype=object).ravel()
     if len(axs) < len(idx): raise ValueError(f"axs: {len(axs)} Axes for {len(idx)} examples")
+    if not all(isinstance(a, plt.Axes) for a in axs): raise ValueError("axs must hold matplotlib Axes only")
     for ax,i in zip(axs, idx): show_image(data.get_x(i), ax=ax, title=_example_title(data.meta, data.vocab, i, preds))
     for ax in axs[len(idx):]: ax.axis('off')
     return axs
 
 # %% ../nbs/07_viz.ipynb #c481d434
+def _numbers(name, values):
+    "`values` as a 1-d float array, else a `ValueError` naming `name`."
+    try: a = np.asarray(values, float)
+    except (TypeError, ValueError): raise ValueError(f"{name} must be numbers, one per example, got {type(values).__name__}") from None
+    if a.ndim != 1: raise ValueError(f"{name} must be one number per example (1-d), got shape {a.shape}")
+    return a
+
 def _aligned(values, like, name):
     "`values` as an array in the order of `like`: aligned by index when both are Series, else by position."
     if isinstance(values, pd.Series) and isinstance(like, pd.Series):
         missing = like.index.difference(values.index)
-        if len(missing): raise ValueError(f"{name} has no value for {len(missing)} examples of vog (e.g. index {missing[0]})")
-        return values.loc[like.index].to_numpy(float)
-    values = np.asarray(values, float)
+        if len(missing): raise ValueError(f"{name} has no value for {len(missing)} examples of vog (e.g. index {missing[:1].tolist()[0]!r})")
+        return _numbers(name, values.loc[like.index])
+    values = _numbers(name, values)
     if len(values) != len(like): raise ValueError(f"{name} must give one value per example: {len(like)}, got {len(values)}")
     return values
 
 def plot_vog_deciles(
-    vog:pd.Series|np.ndarray, # VoG score per example (e.g. `learn.vog.df.vog_all_norm`)
+    vog:pd.Series|np.ndarray, # VoG score per example (e.g. `learn.vog.df.vog_all_norm`); NaN: not scored, left out
     values:pd.Series|np.ndarray, # a 0/1 (or any) value per example, e.g. error; a Series is aligned to `vog` by index
-    q:int=10, # number of quantile bins
+    q:int=10, # number of quantile bins, at least 2
     ax:plt.Axes|None=None, # where to draw (default: a new figure)
     label:str='error', # what `values` is, for the axis
     figsize:tuple=(5, 3), # size of a new figure
 ) -> plt.Axes:
     "Mean of `values` in each quantile bin of VoG (0: the lowest VoG), with the overall mean as a dashed line."
-    if not (isinstance(q, int) and q >= 2): raise ValueError(f"q must be an int >= 2 (number of bins), got {q!r}")
-    v = _aligned(values, vog if isinstance(vog, pd.Series) else np.asarray(vog), 'values')
-    s = np.asarray(vog, float)
+    q = check_number('q', q, '[2, inf)', integer=True)
+    _check_label('label', label)
+    s = _numbers('vog', vog)
     ok = ~np.isnan(s)   # an example never scored has no decile
     if ok.sum() < q: raise ValueError(f"vog has {ok.sum()} scored examples, fewer than q={q} bins")
+    v = _aligned(values, vog if isinstance(vog, pd.Series) else s, 'values')
+    # a NaN value would make its bin's mean NaN, and the bar silently vanish
+    if np.isnan(v[ok]).any(): raise ValueError(f"values has NaN for {np.isnan(v[ok]).sum()} scored examples; every scored example needs a value")
     # `duplicates='drop'` merges bins when many scores tie; the bins are then fewer than q, and the axis says so
     bins = pd.qcut(s[ok], q, labels=False, duplicates='drop')
     means = pd.Series(v[ok]).groupby(bins).mean()
@@ -169,15 +237,37 @@ def plot_vog_deciles(
     return ax
 
 # %% ../nbs/07_viz.ipynb #315185fd
+def _record(name, a):
+    "`a` as a 2-d boolean array [presentations, N]; 0/1 numbers are accepted, other values refused."
+    a = np.asarray(a)
+    if a.ndim != 2: raise ValueError(f"{name} must be a 2-d boolean array [presentations, N], got shape {a.shape}")
+    if a.dtype != bool and not (np.issubdtype(a.dtype, np.number) and np.isin(a, (0, 1)).all()):
+        raise ValueError(f"{name} must be boolean (or 0/1): True where right/presented, got {a.dtype} values such as {a.ravel()[:3].tolist()}")
+    return a.astype(bool)
+
+def _presented(presented, c):
+    "`presented` as a boolean array shaped like `c` (all True when None)."
+    if presented is None: return np.ones_like(c)
+    p = _record('presented', presented)
+    if p.shape != c.shape: raise ValueError(f"presented must have the shape of correct {c.shape}, got {p.shape}")
+    return p
+
+def _column(name, i, n):
+    "Column `i` as an int in [0, n), else a `ValueError` naming `name`."
+    if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral): raise ValueError(f"{name}: column {i!r} is not an integer")
+    if not 0 <= i < n: raise ValueError(f"{name}: column {i} is out of range; correct has {n} examples")
+    return int(i)
+
 def forgetting_events(
     correct:np.ndarray, # boolean [presentations, N]
     presented:np.ndarray|None=None, # boolean [presentations, N] (None: always presented)
     col:int=0, # which example (column)
 ) -> np.ndarray: # the rows at which example `col` was forgotten
     "The presentations at which example `col` was wrong after being right at its previous presentation."
-    c = np.asarray(correct, bool)[:, col]
-    rows = np.arange(len(c)) if presented is None else np.flatnonzero(np.asarray(presented, bool)[:, col])
-    seq = c[rows]
+    c = _record('correct', correct)
+    p,col = _presented(presented, c),_column('col', col, c.shape[1])
+    rows = np.flatnonzero(p[:, col])
+    seq = c[rows, col]
     return rows[1:][seq[:-1] & ~seq[1:]]
 
 def plot_forgetting_timelines(
@@ -189,16 +279,15 @@ def plot_forgetting_timelines(
     figsize:tuple|None=None, # size of a new figure (default: grows with the number of rows)
 ) -> plt.Axes:
     "One row per example: right (filled) or wrong (hollow) at each presentation, forgetting events marked by red triangles."
-    c = np.asarray(correct, bool)
-    if c.ndim != 2: raise ValueError(f"correct must be a 2-d boolean array [presentations, N], got shape {c.shape}")
-    p = np.ones_like(c) if presented is None else np.asarray(presented, bool)
-    if p.shape != c.shape: raise ValueError(f"presented must have the shape of correct {c.shape}, got {p.shape}")
-    idx = list(idx)
-    bad = [i for i in idx if not 0 <= i < c.shape[1]]
-    if bad: raise ValueError(f"idx: column {bad[0]} is out of range; correct has {c.shape[1]} examples")
-    names = [str(i) for i in idx] if names is None else list(names)
-    if len(names) != len(idx): raise ValueError(f"names must give one label per example of idx: {len(idx)}, got {len(names)}")
-    ax = _ax(ax, figsize or (6, .4*len(idx)+1))
+    c = _record('correct', correct)
+    p = _presented(presented, c)
+    if isinstance(idx, (str, dict)) or np.ndim(idx) != 1 or not len(idx): raise ValueError(f"idx must be a non-empty list of columns of correct, got {idx!r}")
+    idx = [_column('idx', i, c.shape[1]) for i in idx]
+    if names is not None and (isinstance(names, str) or np.ndim(names) != 1 or len(names) != len(idx)):
+        raise ValueError(f"names must give one label per example of idx: {len(idx)}, got {names!r}")
+    names = [str(i) for i in idx] if names is None else [str(n) for n in names]
+    _check_figsize(figsize)
+    ax = _ax(ax, figsize if figsize is not None else (6, .4*len(idx)+1))
     right,wrong,forgot = [],[],[]
     for row,i in enumerate(idx):
         t = np.flatnonzero(p[:, i])
@@ -217,23 +306,32 @@ def plot_forgetting_timelines(
     return ax
 
 # %% ../nbs/07_viz.ipynb #32320227
+def _schedule_value(schedule, pos):
+    "`schedule(pos)` as a float, else a `ValueError` saying at which progress it failed."
+    v = schedule(float(pos))
+    try: return check_number('value', v)
+    except ValueError: raise ValueError(f"schedule must return a number at every progress in [0, 1], got {v!r} at {pos:g}") from None
+
 def plot_schedule(
     schedule:callable, # progress through the window in [0, 1] -> fraction of the target sparsity (e.g. `agp`)
     sparsity:float=0.9, # target sparsity, in [0, 1]
-    start:float=0.1, # start of the pruning window, as a fraction of training
+    start:float=0.1, # start of the pruning window, as a fraction of training, in [0, 1)
     end:float=0.75, # end of the window, in (start, 1]
-    n:int=201, # points drawn
+    n:int=201, # points drawn, at least 2
     ax:plt.Axes|None=None, # where to draw (default: a new figure); call again on it to compare schedules
     label:str|None=None, # legend label (default: the schedule's name)
     figsize:tuple=(5, 3), # size of a new figure
 ) -> plt.Axes:
     "Sparsity over training for `schedule`, reaching `sparsity` at the end of the window [start, end]."
     if not callable(schedule): raise ValueError(f"schedule must be callable (progress in [0, 1] -> fraction of the target), got {schedule!r}")
-    if not 0 <= sparsity <= 1: raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
-    if not 0 <= start < end <= 1: raise ValueError(f"start and end must satisfy 0 <= start < end <= 1, got start={start}, end={end}")
+    sparsity = check_number('sparsity', sparsity, '[0, 1]')
+    start,end = check_number('start', start, '[0, 1)'),check_number('end', end, '(0, 1]')
+    if not start < end: raise ValueError(f"start and end must satisfy 0 <= start < end <= 1, got start={start}, end={end}")
+    n = check_number('n', n, '[2, inf)', integer=True)
+    _check_label('label', label)
     x = np.linspace(0, 1, n)
     pos = np.clip((x-start)/(end-start), 0, 1)
-    frac = np.array([min(max(float(schedule(q)), 0.), 1.) for q in pos])
+    frac = np.array([min(max(_schedule_value(schedule, q), 0.), 1.) for q in pos])
     y = np.where(x < start, 0., sparsity*frac)    # nothing is pruned before the window
     ax = _ax(ax, figsize)
     if not any(getattr(pp, '_is_window', False) for pp in ax.patches):
@@ -250,11 +348,13 @@ def plot_layer_sparsity(
     figsize:tuple|None=None, # size of a new figure (default: grows with the number of layers)
 ) -> plt.Axes:
     "Bars of each layer's sparsity, the overall sparsity as a dashed line, unmasked layers in grey."
-    _check_columns(report, ['name', 'sparsity'], '`sparsity_report`')
+    _check_table('report', report, ['name', 'sparsity'], '`sparsity_report`')
     is_total = report.name.astype(str).eq('total')
     layers = report[~is_total]
     if not len(layers): raise ValueError("report has no layer rows (only a 'total' row)")
-    ax = _ax(ax, figsize or (max(4, .6*len(layers)+1), 3))
+    if 'masked' in layers and not pd.api.types.is_bool_dtype(layers.masked): raise ValueError(f"report.masked must be True or False for every layer, got dtype {layers.masked.dtype}")
+    _check_figsize(figsize)
+    ax = _ax(ax, figsize if figsize is not None else (max(4, .6*len(layers)+1), 3))
     masked = layers.masked.to_numpy(bool) if 'masked' in layers else np.ones(len(layers), bool)
     x = np.arange(len(layers))
     ax.bar(x, layers.sparsity.to_numpy(float), color=np.where(masked, 'tab:blue', 'tab:gray'))
@@ -273,16 +373,19 @@ class Explorer:
         data, # the `TeachingData` the population was evaluated on (images, labels, groups)
         base:str|None=None, # baseline variant (default: the population's first)
         comp:str|None=None, # compressed variant (default: its last)
-        max_n:int=32, # show at most this many PIEs
-        ncols:int=8, # images per row
+        max_n:int=32, # show at most this many PIEs, at least 1
+        ncols:int=8, # images per row, at least 1
     ):
         import ipywidgets as W
+        if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
+        _check_data(data)
+        _check_table('data.meta', data.meta, ['label', 'true_label', 'group'], '`TeachingData`')
         vs = pop.variants
-        base,comp = ifnone(base, vs[0]),ifnone(comp, vs[-1])
-        for n,v in (('base', base), ('comp', comp)):
-            if v not in vs: raise ValueError(f"{n}: unknown variant {v!r}; this population has {vs}")
+        base,comp = check_choice('base', ifnone(base, vs[0]), vs),check_choice('comp', ifnone(comp, vs[-1]), vs)
+        max_n,ncols = check_number('max_n', max_n, '[1, inf)', integer=True),check_number('ncols', ncols, '[1, inf)', integer=True)
         missing = np.setdiff1d(pop.index, data.meta.index)
         if len(missing): raise ValueError(f"data has no example {missing[0]} of the population: pass the data it was evaluated on")
+        if len(data.vocab) != pop.n_classes: raise ValueError(f"data has {len(data.vocab)} classes and the population {pop.n_classes}: pass the data it was evaluated on")
         store_attr('pop,data,max_n,ncols')
         self.groups = data.meta.group.loc[pop.index]
         self.base = W.Dropdown(options=vs, value=base, description='baseline')
