@@ -18,7 +18,7 @@ from .data import teaching_digits
 from .prune import PruneCallback
 from .quantize import QuantizeCallback
 from .population import Population, run_population, digits_learner, fit_one_cycle
-from .bias import class_impact, pies, group_impact
+from .bias import class_impact, pies, pie_summary, group_impact
 
 # %% auto #0
 __all__ = ['demo_variants', 'demo_study', 'demo_report', 'save_outputs', 'demo']
@@ -53,10 +53,10 @@ def _compare(pop, meta, base, comp, acc):
     "The tables and the report's lines for one compressed variant against the baseline (`acc`: mean accuracy per variant)."
     ci,pi,gi = class_impact(pop, base, comp),pies(pop, base, comp),group_impact(pop, base, comp, meta.group)
     hit = ci[ci.significant]
-    s = pi.attrs['summary']
+    s = pie_summary(pi)
     lines = [f"{comp} against {base}: top-1 {_pct(acc[base])} -> {_pct(acc[comp])} ({(acc[comp]-acc[base])*100:+.1f} points)",
              f"  classes significantly impacted (p < {ci.attrs['alpha']}): {len(hit)} of {len(ci)}, {ci.attrs['expected_by_chance']:.1f} expected by chance"
-             + (': ' + ', '.join(f"class {c} (normalized recall {r.delta*100:+.1f} points)" for c,r in hit.iterrows()) if len(hit) else ''),
+             + (': ' + ', '.join(f"class {c} (normalized recall {r.change*100:+.1f} points)" for c,r in hit.iterrows()) if len(hit) else ''),
              f"  PIEs: {s.examples['PIE']} of {len(pi)} test examples; {base} models are right on "
              + (f"{_pct(s.acc_base['PIE'])} of them, {_pct(s.acc_base['non-PIE'])} of the rest" if s.examples['PIE'] else "none of them (there are none)"),
              "  error by group: " + '; '.join(f"{g} {_pct(r.error_base)} -> {_pct(r.error_comp)} ({r.change*100:+.1f} points)" for g,r in gi.iterrows())]
