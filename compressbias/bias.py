@@ -6,13 +6,20 @@ Docs: https://compressbias.github.io/compressbias/bias.html.md"""
 
 # %% ../nbs/06_bias.ipynb #04726671
 from __future__ import annotations
+import collections.abc, inspect, warnings
+from functools import partial
+from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import stats
+from fastcore.basics import store_attr, ifnone
+from fastcore.foundation import L
 from .core import check_choice, check_number
 from .population import Population
 
 # %% auto #0
-__all__ = ['recalls', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'group_impact', 'impact_summary']
+__all__ = ['recalls', 'adjust_p', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'resolve_groups',
+           'group_impact', 'group_errors', 'disparity', 'gap_summary', 'impact_summary', 'CompressionInterpretation',
+           'to_metricframe']
 
 # %% ../nbs/06_bias.ipynb #af15162d
 def _check_classes(name, a, n_classes):
@@ -62,28 +69,49 @@ def _welch(
     flat = (np.ptp(a, axis=0) == 0) & (np.ptp(b, axis=0) == 0)
     # NaN in, NaN out: scipy then neither returns t = inf, p = 0 nor warns about the cases decided here
     a,b = np.where(flat, np.nan, a),np.where(flat, np.nan, b)
-    with np.errstate(invalid='ignore', divide='ignore'):
+    with np.errstate(invalid='ignore', divide='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)   # scipy's "precision loss" when one side has no spread: still a test
         t,p = stats.ttest_ind(a, b, equal_var=False, axis=0)
     return t,p
+
+_CORRECTIONS = ('bh', 'by', None)
+
+def adjust_p(
+    p:np.ndarray, # p-values, NaN where there is no test
+    correction:str|None='bh', # 'bh' (Benjamini-Hochberg), 'by' (Benjamini-Yekutieli) or None (no adjustment)
+) -> np.ndarray: # adjusted p-values, NaN where `p` is NaN
+    "p-values adjusted for testing many hypotheses at once (scipy's `false_discovery_control`), over the entries that have a test."
+    check_choice('correction', correction, _CORRECTIONS)
+    p = np.asarray(p, float)
+    if p.ndim != 1: raise ValueError(f"p must be a 1-d array of p-values, got shape {p.shape}")
+    tested = ~np.isnan(p)
+    if ((p[tested] < 0) | (p[tested] > 1)).any(): raise ValueError(f"p must hold p-values in [0, 1] (or NaN), got values from {p[tested].min()} to {p[tested].max()}")
+    res = p.copy()
+    # an untested class is not one more hypothesis: counting it would make every other adjusted p larger
+    if correction is not None and tested.any(): res[tested] = stats.false_discovery_control(p[tested], method=correction)
+    return res
 
 def class_impact(
     pop:Population, # the study
     base:str, # baseline variant (e.g. 'dense')
     comp:str, # compressed variant (e.g. 'prune90')
     alpha:float=0.05, # significance level, in (0, 1)
-) -> pd.DataFrame: # one row per class; `attrs` holds `n_impacted`, `n_tested` and `expected_by_chance`
-    "Per class: mean recall in each population, the change in normalized recall, Welch's t and p, and a significance flag."
+    correction:str|None='bh', # correction for testing every class: 'bh' (Benjamini-Hochberg), 'by' (Benjamini-Yekutieli) or None (raw p)
+) -> pd.DataFrame: # one row per class; `attrs` hold `n_impacted`, `n_impacted_raw`, `n_tested`, `expected_by_chance`, `alpha`, `correction`
+    "Per class: mean recall in each population, the change in normalized recall, Welch's t, raw and adjusted p, and a significance flag on the adjusted p."
     alpha = check_number('alpha', alpha, '(0, 1)')
+    check_choice('correction', correction, _CORRECTIONS)
     pb,pc = _variant_preds(pop, base, comp)
     rb,rc = recalls(pb, pop.targets, pop.n_classes),recalls(pc, pop.targets, pop.n_classes)
     nb,nc = rb - pop.accuracy(base).mean(),rc - pop.accuracy(comp).mean()
     t,p = _welch(nb, nc)
-    df = pd.DataFrame(dict(recall_base=rb.mean(0), recall_comp=rc.mean(0), change=nc.mean(0)-nb.mean(0), t=t, p=p,
-                           significant=p < alpha), index=pd.RangeIndex(pop.n_classes, name='class'))
+    p_adj = adjust_p(p, correction)
+    df = pd.DataFrame(dict(recall_base=rb.mean(0), recall_comp=rc.mean(0), change=nc.mean(0)-nb.mean(0), t=t, p=p, p_adj=p_adj,
+                           significant=p_adj < alpha), index=pd.RangeIndex(pop.n_classes, name='class'))
     n_tested = int((~np.isnan(p)).sum())
     # plain Python values only: `attrs` are written as JSON by `to_parquet`
-    df.attrs.update(n_impacted=int(df.significant.sum()), n_tested=n_tested, expected_by_chance=alpha*n_tested, alpha=alpha,
-                    base=str(base), comp=str(comp))
+    df.attrs.update(n_impacted=int(df.significant.sum()), n_impacted_raw=int((p < alpha).sum()), n_tested=n_tested,
+                    expected_by_chance=alpha*n_tested, alpha=alpha, correction=correction, base=str(base), comp=str(comp))
     return df
 
 # %% ../nbs/06_bias.ipynb #6944aae6
@@ -131,6 +159,57 @@ def cie_scores(
                       index=pd.Index(pop.index, name='index'))
     return df.sort_values('score', ascending=False, kind='stable')
 
+# %% ../nbs/06_bias.ipynb #2a33693b
+def _few(values, n:int=3) -> str:
+    "The first `n` of `values` as a short text for a message."
+    values = [v.item() if isinstance(v, np.generic) else v for v in list(values)[:n+1]]   # 12, not np.int64(12)
+    return ', '.join(map(repr, values[:n])) + (', ...' if len(values) > n else '')
+
+def _items(pop):
+    "The identity of each of `pop`'s examples: `pop.items` where the population records them, else `pop.index`."
+    items = getattr(pop, 'items', None)
+    return pop.index if items is None else items
+
+_FORMS = ("a Series indexed by item (e.g. data.meta.group), a column name of meta=, "
+          "an array with one value per example, or a callable item -> group")
+
+def resolve_groups(
+    pop:Population, # the study whose examples need a group
+    groups, # a Series indexed by item, a column name of `meta`, an array with one value per example, or a callable item -> group
+    meta:pd.DataFrame|None=None, # metadata indexed by item (e.g. `data.meta`, or a CSV read with `index_col=`), when `groups` names one of its columns
+    items=None, # identity of each example, in the population's order (default: `pop.items` where the population has them, else `pop.index`)
+) -> np.ndarray: # one group per example, in the population's order
+    "The group of each of `pop`'s examples, whichever form `groups` takes; a `ValueError` naming a few examples that have none."
+    if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
+    n = len(pop.targets)
+    items = list(_items(pop) if items is None else items)
+    if len(items) != n: raise ValueError(f"items must give one identity per example: {n}, got {len(items)}")
+    if meta is not None:
+        if not isinstance(meta, pd.DataFrame): raise ValueError(f"meta must be a DataFrame indexed by item (e.g. data.meta), got {type(meta).__name__}")
+        if not (isinstance(groups, collections.abc.Hashable) and groups in meta.columns):
+            raise ValueError(f"groups must name a column of meta ({_few(meta.columns, 8)}) when meta is given, got {groups!r}")
+        groups = meta[groups]
+    if isinstance(groups, pd.DataFrame): raise ValueError(f"groups is a DataFrame: pass it as meta= and the column to use as groups (e.g. groups='group', meta=df); groups must be {_FORMS}")
+    if isinstance(groups, str): raise ValueError(f"groups is a column name ({groups!r}): pass the metadata as meta= (a DataFrame indexed by item)")
+    if isinstance(groups, pd.Series):
+        if groups.index.has_duplicates:
+            raise ValueError(f"groups: its index has duplicates (e.g. {_few(groups.index[groups.index.duplicated()].unique(), 1)}); a Series must be indexed by item, one row each")
+        keys = pd.Index(items)
+        missing = keys[~keys.isin(groups.index)]
+        if len(missing): raise ValueError(f"groups has no value for {len(missing)} of the population's {n} items (e.g. {_few(missing)}); "
+                                          f"index it by item (the population's items look like {_few(keys, 2)}; its index is {_few(groups.index, 2)})")
+        g,where = groups.reindex(keys).to_numpy(),'item'
+    elif callable(groups): g,where = pd.Series([groups(i) for i in items], dtype=object).to_numpy(),'item'   # 1-d even when groups are tuples
+    elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)):
+        g,where = np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None),'position'
+        if g.ndim != 1 or len(g) != n: raise ValueError(f"groups must give one value per example: {n}, got shape {g.shape}")
+    else: raise ValueError(f"groups must be {_FORMS}; got {type(groups).__name__}")
+    na = np.asarray(pd.isna(g), bool)
+    if na.any():
+        ex = _few([items[i] for i in np.flatnonzero(na)]) if where == 'item' else _few(np.flatnonzero(na).tolist())
+        raise ValueError(f"groups has no group (NaN or None) for {na.sum()} examples ({where} {ex}); fill them (groups.fillna('unknown')) or select the examples first")
+    return g
+
 # %% ../nbs/06_bias.ipynb #b5235688
 def _rates(preds, targets, binary):
     "Error (and FPR, FNR when `binary`) of each model on the examples given."
@@ -141,34 +220,16 @@ def _rates(preds, targets, binary):
             res['fnr'] = ((preds==0) & (targets==1)).sum(1) / (targets==1).sum() if (targets==1).any() else np.full(len(preds), np.nan)
     return res
 
-def _group_values(pop, groups):
-    "The group of each of `pop`'s examples, as an array; a `ValueError` when some example has none."
-    n = len(pop.targets)
-    if isinstance(groups, pd.Series):
-        if groups.index.has_duplicates:
-            raise ValueError(f"groups: its index has duplicates (e.g. {groups.index[groups.index.duplicated()][:1].tolist()[0]!r}); a Series must be indexed by example, like data.meta")
-        missing = pd.Index(pop.index).difference(groups.index)
-        if len(missing): raise ValueError(f"groups has no value for {len(missing)} of the population's examples (e.g. index {missing[:1].tolist()[0]!r})")
-        g,where = groups.loc[pop.index].to_numpy(),'index'
-    elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)):
-        g,where = np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None),'position'
-        if g.ndim != 1 or len(g) != n: raise ValueError(f"groups must give one value per example: {n}, got shape {g.shape}")
-    else: raise ValueError(f"groups must be a Series indexed by example (e.g. data.meta.group) or an array with one value per example, got {type(groups).__name__}")
-    na = np.asarray(pd.isna(g), bool)
-    if na.any():
-        ex = pop.index[na][:1].tolist()[0] if where == 'index' else int(np.flatnonzero(na)[0])
-        raise ValueError(f"groups has no group (NaN or None) for {na.sum()} examples (e.g. {where} {ex}); fill them (groups.fillna('unknown')) or select the examples first")
-    return g
-
 def group_impact(
     pop:Population, # the study
     base:str, # baseline variant
     comp:str, # compressed variant
-    groups:pd.Series|np.ndarray, # group of each example: a Series indexed like `data.meta` (e.g. `data.meta.group`), or one value per example of `pop`
+    groups, # group of each example, in any form `resolve_groups` takes (e.g. `data.meta.group`, or 'group' with `meta=`)
+    meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
 ) -> pd.DataFrame: # one row per group, in order of first appearance
     "Per group: error rate in each population, its absolute and relative change, and Welch's t-test across models (FPR and FNR for binary tasks)."
     pb,pc = _variant_preds(pop, base, comp)
-    g = _group_values(pop, groups)
+    g = resolve_groups(pop, groups, meta)
     binary = pop.n_classes == 2
     rows = {}
     for name in pd.unique(g):
@@ -182,24 +243,392 @@ def group_impact(
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis('group')
 
+# %% ../nbs/06_bias.ipynb #4076bc78
+def group_errors(
+    preds:np.ndarray, # predicted classes `[models, examples]`
+    targets:np.ndarray, # true classes `[examples]`
+    codes:np.ndarray, # group number of each example, in [0, n_groups)
+    n_groups:int, # number of groups
+) -> np.ndarray: # `[models, n_groups + 1]`: the error of every model on each group, then on all examples
+    "Each model's error rate on each group and overall, in one matrix product (no loop over groups or models)."
+    wrong = (np.asarray(preds) != np.asarray(targets)[None]).astype(float)
+    member = np.zeros((len(codes), n_groups)); member[np.arange(len(codes)), codes] = 1
+    return np.concatenate([wrong @ member / member.sum(0), wrong.mean(1, keepdims=True)], axis=1)
+
+# %% ../nbs/06_bias.ipynb #460f6cc0
+# scipy 1.15 renamed bootstrap's `random_state` to `rng`
+_RNG = 'rng' if 'rng' in inspect.signature(stats.bootstrap).parameters else 'random_state'
+
+def _nan2(k): return np.full(k, np.nan),np.full(k, np.nan)
+
+def _flat(*xs):
+    "Columns with no spread in every one of `xs` (`[models, k]` each)."
+    return np.logical_and.reduce([np.ptp(x, axis=0) == 0 for x in xs])
+
+def _t_mean(x, confidence):
+    "t-interval of each column's mean `[models, k]` across the models."
+    if len(x) < 2: return _nan2(x.shape[1])
+    flat = _flat(x)
+    with np.errstate(all='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        ci = stats.ttest_1samp(np.where(flat, np.nan, x), 0, axis=0).confidence_interval(confidence)
+    # every model agrees: the interval is the value itself (scipy's answer varies by version, NaN or the value)
+    return np.where(flat, x[0], ci.low),np.where(flat, x[0], ci.high)
+
+def _t_diff(b, c, confidence):
+    "Welch t-interval of mean(c) - mean(b), per column, `b` and `c` `[models, k]` from independent populations."
+    if len(b) < 2 or len(c) < 2: return _nan2(b.shape[1])
+    flat,point = _flat(b, c),c.mean(0) - b.mean(0)
+    with np.errstate(all='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        ci = stats.ttest_ind(np.where(flat, np.nan, c), np.where(flat, np.nan, b), equal_var=False, axis=0).confidence_interval(confidence)
+    return np.where(flat, point, ci.low),np.where(flat, point, ci.high)
+
+def _bootstrap(data, statistic, confidence, n_resamples, seed):
+    "scipy's BCa bootstrap interval of `statistic` over models (the last axis of each of `data`, each resampled on its own); the percentile interval where BCa is undefined."
+    kw = dict(vectorized=True, axis=-1, confidence_level=confidence, **{_RNG: np.random.default_rng(seed)})
+    with np.errstate(all='ignore'), warnings.catch_warnings():
+        # no spread (every resample equal) or a statistic at the edge of its bootstrap distribution: BCa is NaN, handled below
+        warnings.simplefilter('ignore', stats.DegenerateDataWarning); warnings.simplefilter('ignore', RuntimeWarning)
+        res = stats.bootstrap(data, statistic, n_resamples=n_resamples, method='BCa', **kw)
+        lo,hi = np.asarray(res.confidence_interval.low, float),np.asarray(res.confidence_interval.high, float)
+        bad = np.isnan(lo) | np.isnan(hi)
+        if bad.any():   # the same resamples, read as percentiles
+            pct = stats.bootstrap(data, statistic, n_resamples=0, method='percentile', bootstrap_result=res, **kw).confidence_interval
+            lo,hi = np.where(bad, pct.low, lo),np.where(bad, pct.high, hi)
+    return lo,hi
+
+def _mean(x, axis=-1): return x.mean(axis)
+def _diff(b, c, axis=-1): return c.mean(axis) - b.mean(axis)
+
+def _b_mean(x, confidence, n_resamples, seed):
+    if len(x) < 2: return _nan2(x.shape[1])
+    return _bootstrap((x.T,), _mean, confidence, n_resamples, seed)
+
+def _b_diff(b, c, confidence, n_resamples, seed):
+    if len(b) < 2 or len(c) < 2: return _nan2(b.shape[1])
+    return _bootstrap((b.T, c.T), _diff, confidence, n_resamples, seed)
+
+def _gap(e, idx):
+    "Between-group gap of the models `idx` (`[..., models]` indices into `e` `[models, groups]`): max - min of the group means."
+    return np.ptp(e[np.asarray(idx).astype(int)].mean(-2), axis=-1)
+
+def _gap_intervals(eb, ec, how, confidence, n_resamples, seed):
+    "Intervals of the gap in each population and of its change: `[3]` lows and highs (base, comp, change)."
+    if len(eb) < 2 or len(ec) < 2: return _nan2(3)
+    if how == 't':
+        # the t-interval takes the highest and lowest groups of each population as given: per model, their difference
+        def d(e):
+            m = e.mean(0)
+            return e[:, [m.argmax()]] - e[:, [m.argmin()]]
+        db,dc = d(eb),d(ec)
+        (lb,hb),(lc,hc),(ld,hd) = _t_mean(db, confidence),_t_mean(dc, confidence),_t_diff(db, dc, confidence)
+    else:
+        # the bootstrap resamples models and recomputes the gap, so which groups are highest and lowest may change
+        ib,ic = np.arange(len(eb)),np.arange(len(ec))
+        (lb,hb),(lc,hc) = [_bootstrap((i,), lambda j, axis=-1, e=e: _gap(e, j), confidence, n_resamples, seed) for e,i in ((eb, ib), (ec, ic))]
+        ld,hd = _bootstrap((ib, ic), lambda jb, jc, axis=-1: _gap(ec, jc) - _gap(eb, jb), confidence, n_resamples, seed)
+    return np.r_[lb, lc, ld].astype(float),np.r_[hb, hc, hd].astype(float)
+
+# %% ../nbs/06_bias.ipynb #dca6c816
+def disparity(
+    pop:Population, # the study
+    base:str, # baseline variant
+    comp:str, # compressed variant
+    groups, # group of each example, in any form `resolve_groups` takes (e.g. `data.meta.group`, or 'group' with `meta=`)
+    meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
+    interval:str='t', # 't' (Welch t-intervals across models) or 'bootstrap' (scipy's BCa bootstrap over models)
+    confidence:float=0.95, # confidence level of the intervals, in (0, 1)
+    n_resamples:int=9999, # bootstrap resamples (`interval='bootstrap'` only), at least 100
+    seed:int=0, # seed of the bootstrap's resampling (`interval='bootstrap'` only)
+) -> pd.DataFrame: # one row per group, in order of first appearance; overall and gap numbers in `attrs` (see `gap_summary`)
+    "Per group: error in each population, its change, and its excess change beyond the overall change, each with a confidence interval across models; the between-group gap in `attrs`."
+    interval = check_choice('interval', interval, ('t', 'bootstrap'))
+    confidence = check_number('confidence', confidence, '(0, 1)')
+    n_resamples = check_number('n_resamples', n_resamples, '[100, inf)', integer=True)
+    seed = check_number('seed', seed, '[0, inf)', integer=True)
+    pb,pc = _variant_preds(pop, base, comp)
+    codes,names = pd.factorize(resolve_groups(pop, groups, meta))
+    k = len(names)
+    eb,ec = group_errors(pb, pop.targets, codes, k),group_errors(pc, pop.targets, codes, k)   # [models, groups + overall]
+    # each group's error beyond the model's own overall error: the excess change is the change of this difference
+    xb,xc = eb[:, :k] - eb[:, k:],ec[:, :k] - ec[:, k:]
+    if interval == 't': mean,diff = partial(_t_mean, confidence=confidence),partial(_t_diff, confidence=confidence)
+    else:
+        mean = partial(_b_mean, confidence=confidence, n_resamples=n_resamples, seed=seed)
+        diff = partial(_b_diff, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    est = dict(error_base=eb.mean(0), error_comp=ec.mean(0), change=ec.mean(0) - eb.mean(0))   # groups, then overall
+    ci = dict(error_base=mean(eb), error_comp=mean(ec), change=diff(eb, ec))
+    df = pd.DataFrame({'examples': np.bincount(codes, minlength=k)}, index=pd.Index(names, name='group'))
+    # an error rate lives in [0, 1]: so do the ends of its interval (a t-interval is symmetric and may cross 0)
+    for s in ('error_base', 'error_comp'): ci[s] = tuple(np.clip(v, 0, 1) for v in ci[s])
+    for s in est: df[s],df[f'{s}_low'],df[f'{s}_high'] = est[s][:k],ci[s][0][:k],ci[s][1][:k]
+    df['excess'] = xc.mean(0) - xb.mean(0)
+    df['excess_low'],df['excess_high'] = diff(xb, xc)
+    # the overall numbers and the gap go to `attrs`, as plain floats (written as JSON by `to_parquet`)
+    for s in est: df.attrs.update({f'overall_{s}': float(est[s][k]), f'overall_{s}_low': float(ci[s][0][k]), f'overall_{s}_high': float(ci[s][1][k])})
+    gb,gc = np.ptp(eb[:, :k].mean(0)),np.ptp(ec[:, :k].mean(0))
+    lo,hi = _gap_intervals(eb[:, :k], ec[:, :k], interval, confidence, n_resamples, seed)
+    lo[:2],hi[:2] = np.clip(lo[:2], 0, 1),np.clip(hi[:2], 0, 1)   # gaps between error rates, in [0, 1] too
+    for i,(s,v) in enumerate((('gap_base', gb), ('gap_comp', gc), ('gap_change', gc - gb))):
+        df.attrs.update({s: float(v), f'{s}_low': float(lo[i]), f'{s}_high': float(hi[i])})
+    df.attrs.update(base=str(base), comp=str(comp), interval=interval, confidence=confidence, n_base=len(pb), n_comp=len(pc))
+    if interval == 'bootstrap': df.attrs.update(n_resamples=n_resamples, seed=seed)
+    return df
+
+def gap_summary(
+    df:pd.DataFrame, # the table `disparity` returns (its `attrs` hold the numbers)
+) -> pd.DataFrame: # rows 'overall error' and 'gap'; columns base, comp and change, each with its interval
+    "The overall error and the between-group gap (max - min group error) in each population, and their change, with intervals."
+    if not isinstance(df, pd.DataFrame) or 'gap_base' not in df.attrs:
+        raise ValueError(f"df must be the DataFrame `disparity` returns (its attrs hold the gap), got {type(df).__name__}" + (" without those attrs" if isinstance(df, pd.DataFrame) else ''))
+    a = df.attrs
+    rows = {'overall error': ('overall_error_base', 'overall_error_comp', 'overall_change'), 'gap': ('gap_base', 'gap_comp', 'gap_change')}
+    return pd.DataFrame.from_dict({r: {f'{c}{e}': a[f'{k}{e}'] for c,k in zip(('base', 'comp', 'change'), keys) for e in ('', '_low', '_high')}
+                                   for r,keys in rows.items()}, orient='index')
+
 # %% ../nbs/06_bias.ipynb #08417e3d
 def impact_summary(
     pop:Population, # the study
     base:str, # baseline variant; every other variant is compared with it
-    groups:pd.Series|np.ndarray|None=None, # group of each example, as in `group_impact`; None leaves the group columns out
+    groups=None, # group of each example, in any form `resolve_groups` takes; None leaves the group columns out
     alpha:float=0.05, # significance level of the per-class tests, in (0, 1)
+    correction:str|None='bh', # correction of the per-class tests: 'bh', 'by' or None, as in `class_impact`
+    meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
 ) -> pd.DataFrame: # one row per compressed variant, in the population's order
-    "Per compressed variant: top-1 change, impacted classes (and how many chance explains), PIEs and each group's error change."
+    "Per compressed variant: top-1 change, impacted classes (adjusted, raw, and how many chance explains), PIEs and each group's error change."
     alpha = check_number('alpha', alpha, '(0, 1)')
+    check_choice('correction', correction, _CORRECTIONS)
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
     check_choice('base', base, pop.variants)
-    if groups is not None: _group_values(pop, groups)   # fail before any work
+    g = None if groups is None else resolve_groups(pop, groups, meta)   # fail before any work
     rows = {}
     for comp in [v for v in pop.variants if v != base]:
-        ci,pi = class_impact(pop, base, comp, alpha),pies(pop, base, comp)
+        ci,pi = class_impact(pop, base, comp, alpha, correction),pies(pop, base, comp)
         row = dict(top1_change=pop.accuracy(comp).mean() - pop.accuracy(base).mean(), impacted_classes=ci.attrs['n_impacted'],
-                   expected_by_chance=ci.attrs['expected_by_chance'], pies=int(pi.pie.sum()))
-        if groups is not None: row.update({f'{g}_error_change': r.change for g,r in group_impact(pop, base, comp, groups).iterrows()})
+                   impacted_raw=ci.attrs['n_impacted_raw'], expected_by_chance=ci.attrs['expected_by_chance'], pies=int(pi.pie.sum()))
+        if g is not None: row.update({f'{k}_error_change': r.change for k,r in group_impact(pop, base, comp, g).iterrows()})
         rows[comp] = row
     if not rows: raise ValueError(f"impact_summary: the population has no variant besides the baseline {base!r}")
-    return pd.DataFrame.from_dict(rows, orient='index').rename_axis('variant')
+    df = pd.DataFrame.from_dict(rows, orient='index').rename_axis('variant')
+    df.attrs.update(alpha=alpha, correction=correction)
+    return df
+
+# %% ../nbs/06_bias.ipynb #528c87e0
+def _to_numpy(a):
+    "An array from a numpy array, list or (CPU or GPU) tensor."
+    return a.detach().cpu().numpy() if hasattr(a, 'detach') else np.asarray(a)
+
+def _dl_items(dl, root=None) -> list|None:
+    "The identity of each item of `dl`: integers as they are, paths relative to `root` (the data's folder), a DataFrame's index."
+    items = getattr(dl, 'items', None)
+    if items is None: return None
+    if isinstance(items, pd.DataFrame): return items.index.tolist()
+    def ident(o):
+        if not isinstance(o, Path): return o
+        try: return o.relative_to(root).as_posix() if root is not None else o.as_posix()
+        except ValueError: return o.as_posix()
+    return [ident(o) for o in items]
+
+def _names(names):
+    "Two distinct variant names for a population made here."
+    if not (isinstance(names, (tuple, list)) and len(names) == 2 and all(isinstance(n, str) and n for n in names) and names[0] != names[1]):
+        raise ValueError(f"names must be two different non-empty strings (baseline, compressed), got {names!r}")
+    return tuple(names)
+
+def _is_df(o): return isinstance(o, pd.DataFrame)
+
+def _preds_probs(name, a):
+    "Predicted classes `[models, examples]` and the probabilities, if given (`[models, examples, classes]`), from `a`."
+    a = _to_numpy(a)
+    if a.ndim == 3 and np.issubdtype(a.dtype, np.floating): return a.argmax(-1),a
+    if a.ndim == 2 and np.issubdtype(a.dtype, np.integer): return a,None
+    raise ValueError(f"{name} must be predicted classes [models, examples] (integers) or probabilities [models, examples, classes] (floats), got {a.dtype} of shape {a.shape}")
+
+class CompressionInterpretation:
+    "What compression changed, and for whom: the bias chapter's analyses of one baseline and one compressed population, in the mould of fastai's `ClassificationInterpretation`."
+    def __init__(self,
+        pop:Population, # the study, with both variants
+        base:str, # baseline variant
+        comp:str, # compressed variant
+        groups=None, # group of each example, in any form `resolve_groups` takes (None: give it to `group_impact` and `disparity` instead)
+        data=None, # what the population was evaluated on, for pictures: a `TeachingData`, or fastai `Datasets`, `DataLoader` or `DataLoaders`
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column (default: a `TeachingData`'s `meta`)
+        items=None, # identity of each example, for `groups` (default: the population's, see `resolve_groups`)
+    ):
+        _variant_preds(pop, base, comp)
+        store_attr('pop,base,comp,data,items')
+        self.meta = meta if meta is not None or not _is_df(getattr(data, 'meta', None)) else data.meta
+        self.groups = None if groups is None else self._resolve(groups, meta)
+
+    def _resolve(self, groups, meta):
+        "`groups` as an array, read from `meta` if given, else from the interpretation's `meta` when `groups` is a column name."
+        return resolve_groups(self.pop, groups, meta if meta is not None or not isinstance(groups, str) else self.meta, self.items)
+
+    def __repr__(self): return f"{type(self).__name__}: {self.comp!r} against {self.base!r}, {self.pop!r}"
+
+    @classmethod
+    def from_population(cls,
+        pop:Population, # the study, with both variants
+        base:str, # baseline variant
+        comp:str, # compressed variant
+        groups=None, # group of each example, in any form `resolve_groups` takes
+        data=None, # what the population was evaluated on, for pictures (a `TeachingData` or fastai data)
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+    ) -> 'CompressionInterpretation':
+        "Interpret a population made by `run_population` (or `Population.from_arrays`)."
+        return cls(pop, base, comp, groups, data, meta)
+
+    @classmethod
+    def from_preds(cls,
+        targets, # true class per example `[examples]`
+        base_preds, # the baseline models' predicted classes `[models, examples]`, or their probabilities `[models, examples, classes]`
+        comp_preds, # the compressed models', the same way
+        groups=None, # group of each example, in any form `resolve_groups` takes
+        data=None, # what the predictions were made on, for pictures (a `TeachingData` or fastai data)
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+        names:tuple=('base', 'compressed'), # names of the two populations, in tables and titles
+        n_classes:int|None=None, # number of classes (default: from the probabilities, else the largest class + 1)
+        index=None, # example indices (default 0..examples-1), as `Population.from_arrays` takes them
+        items=None, # identity of each example, for `groups` (default: `index`)
+    ) -> 'CompressionInterpretation':
+        "Interpret predictions you made yourself (e.g. with `learn.get_preds`), one row per model."
+        nb,nc = _names(names)
+        targets = _to_numpy(targets)
+        (pb,qb),(pc,qc) = _preds_probs('base_preds', base_preds),_preds_probs('comp_preds', comp_preds)
+        if qb is not None and qc is not None and qb.shape[-1] != qc.shape[-1]:
+            raise ValueError(f"base_preds and comp_preds must have the same number of classes, got {qb.shape[-1]} and {qc.shape[-1]}")
+        k = next((q.shape[-1] for q in (qb, qc) if q is not None), None)
+        if n_classes is None and k is not None: n_classes = k
+        probs = {nb: qb, nc: qc} if qb is not None and qc is not None else None
+        pop = Population.from_arrays(targets, {nb: pb, nc: pc}, probs=probs, n_classes=n_classes, index=index)
+        return cls(pop, nb, nc, groups, data, meta, items)
+
+    @classmethod
+    def from_learners(cls,
+        base_learners:list, # the baseline `Learner`s, one per seed (or a single one)
+        comp_learners:list, # the compressed `Learner`s
+        dl=None, # the `DataLoader` to predict on, in a fixed order (default: each Learner's validation set)
+        groups=None, # group of each example, in any form `resolve_groups` takes; items are file paths relative to the data's folder
+        data=None, # for pictures (default: `dl`, or the first Learner's `DataLoaders`)
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+        names:tuple=('base', 'compressed'), # names of the two populations, in tables and titles
+    ) -> 'CompressionInterpretation':
+        "Interpret fastai Learners: every one predicts on `dl` with `get_preds`, and the predictions become a population."
+        from fastai.learner import Learner
+        nb,nc = _names(names)
+        learners = {}
+        for name,ls in (('base_learners', base_learners), ('comp_learners', comp_learners)):
+            ls = L(ls)
+            if not len(ls) or not all(isinstance(l, Learner) for l in ls): raise ValueError(f"{name} must be a Learner or a non-empty list of Learners, got {ls!r}")
+            learners[name] = ls
+        if dl is not None and getattr(dl, 'shuffle', False): raise ValueError("dl shuffles its examples, so every Learner would see another order: pass dl.new(shuffle=False)")
+        def predict(learn):
+            with learn.no_bar(): probs,targs = learn.get_preds(dl=dl) if dl is not None else learn.get_preds(ds_idx=1)
+            return probs.float().numpy(),targs.numpy()
+        out = {k: [predict(l) for l in ls] for k,ls in learners.items()}
+        targets = out['base_learners'][0][1]
+        if not all(t.shape == targets.shape and (t == targets).all() for o in out.values() for _,t in o):
+            raise ValueError("the Learners were evaluated on different examples (their targets differ): give them the same dl")
+        first = learners['base_learners'][0]
+        src = dl if dl is not None else first.dls.valid
+        items = _dl_items(src, getattr(first.dls, 'path', None))
+        index = np.asarray(items) if items is not None and len(items) and all(isinstance(i, (int, np.integer)) for i in items) else None
+        return cls.from_preds(targets, np.stack([p for p,_ in out['base_learners']]), np.stack([p for p,_ in out['comp_learners']]),
+                              groups, ifnone(data, src), meta, names=(nb, nc), index=index, items=items)
+
+    def class_impact(self,
+        alpha:float=0.05, # significance level, in (0, 1)
+        correction:str|None='bh', # 'bh', 'by' or None, as in `class_impact`
+    ) -> pd.DataFrame:
+        "Per class: recalls, change in normalized recall, Welch's t-test and the adjusted p (`class_impact`)."
+        return class_impact(self.pop, self.base, self.comp, alpha, correction)
+
+    def pies(self) -> pd.DataFrame: "Every example, flagged when its modal label changed (`pies`)."; return pies(self.pop, self.base, self.comp)
+    def cie_scores(self) -> pd.DataFrame: "Every example's taxicab score, highest first (`cie_scores`)."; return cie_scores(self.pop, self.base, self.comp)
+
+    def _groups(self, groups, meta):
+        "The groups given here, else those given when the interpretation was made."
+        if groups is not None: return self._resolve(groups, meta)
+        if self.groups is None: raise ValueError("groups: none given here or when the interpretation was made (groups=...)")
+        return self.groups
+
+    def group_impact(self,
+        groups=None, # group of each example (default: those the interpretation was made with)
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+    ) -> pd.DataFrame:
+        "Per group: error in each population, its change and Welch's t-test (`group_impact`)."
+        return group_impact(self.pop, self.base, self.comp, self._groups(groups, meta))
+
+    def disparity(self,
+        groups=None, # group of each example (default: those the interpretation was made with)
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+        **kwargs # passed on to `disparity`: `interval`, `confidence`, `n_resamples`, `seed`
+    ) -> pd.DataFrame:
+        "Per group: errors, change and excess change with intervals; the gap in `attrs` (`disparity`, `gap_summary`)."
+        return disparity(self.pop, self.base, self.comp, self._groups(groups, meta), **kwargs)
+
+    def most_changed(self,
+        k:int=10, # how many examples, at least 1
+    ) -> pd.DataFrame: # the top `k` rows of `cie_scores`, with each population's accuracy, the PIE flag and the group
+        "The `k` examples whose vote shares moved most under compression, like `most_confused` for a pair of populations."
+        k = check_number('k', k, '[1, inf)', integer=True)
+        top = self.cie_scores().head(k)
+        df = top.join(self.pies()[['pie', 'acc_base', 'acc_comp']])
+        pos = pd.Index(self.pop.index).get_indexer(top.index)
+        if self.groups is not None: df['group'] = self.groups[pos]
+        items = self.items if self.items is not None else getattr(self.pop, 'items', None)
+        if items is not None: df.insert(0, 'item', np.asarray(list(items), dtype=object)[pos])
+        return df
+
+    def plot_class_impact(self,
+        alpha:float=0.05, # significance level, in (0, 1)
+        correction:str|None='bh', # 'bh', 'by' or None
+        **kwargs # passed on to `plot_class_impact` (`ax`, `highlight`, `colors`, `figsize`; `vocab` defaults to the data's)
+    ):
+        "Bars of each class's change in normalized recall, significant classes starred (`plot_class_impact`)."
+        from compressbias.viz import plot_class_impact, ExampleSource
+        if 'vocab' not in kwargs and self.data is not None:
+            vocab = ExampleSource(self.data).vocab
+            if vocab is not None and len(vocab) == self.pop.n_classes: kwargs['vocab'] = vocab
+        return plot_class_impact(self.class_impact(alpha, correction), **kwargs)
+
+    def plot_top_pies(self,
+        k:int=16, # how many PIEs, at least 1
+        **kwargs # passed on to `show_examples` (`ncols`, `axs`, `imsize`)
+    ) -> np.ndarray: # the Axes (empty when there is no PIE)
+        "The `k` PIEs whose vote shares moved most, drawn from `data`, each titled with the true class and both populations' modal labels."
+        from compressbias.viz import show_examples
+        k = check_number('k', k, '[1, inf)', integer=True)
+        if self.data is None: raise ValueError("plot_top_pies needs the images: make the interpretation with data= (a TeachingData, or fastai Datasets, DataLoader or DataLoaders)")
+        cs = self.cie_scores()
+        top = cs[cs.modal_base != cs.modal_comp].head(k)
+        if not len(top):
+            print(f"no PIEs: the modal labels of {self.base!r} and {self.comp!r} agree on every example")
+            return np.array([], dtype=object)
+        return show_examples(self.data, top.index.tolist(), preds={self.base: top.modal_base, self.comp: top.modal_comp}, max_n=k, **kwargs)
+
+# %% ../nbs/06_bias.ipynb #0d2988de
+def _error_rate(y_true, y_pred) -> float: return float(np.mean(np.asarray(y_true) != np.asarray(y_pred)))
+
+def to_metricframe(
+    pop:Population, # the study
+    groups, # group of each example, in any form `resolve_groups` takes: Fairlearn's sensitive feature
+    metrics=None, # a metric `f(y_true, y_pred)` or a dict of them, as `MetricFrame` takes (default: {'error': the error rate})
+    meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
+    variants:list|None=None, # the variants to include (default: all)
+):
+    "A Fairlearn `MetricFrame` over every model of `pop`: `groups` as the sensitive feature, variant and seed as control features."
+    try: from fairlearn.metrics import MetricFrame
+    except ImportError: raise ImportError('to_metricframe needs Fairlearn: pip install "compressbias[fairness]"') from None
+    if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
+    variants = pop.variants if variants is None else [check_choice('each of variants', v, pop.variants) for v in L(variants)]
+    if not variants: raise ValueError(f"variants must name at least one of {pop.variants}")
+    g = resolve_groups(pop, groups, meta)
+    metrics = {'error': _error_rate} if metrics is None else metrics
+    preds = [pop.preds(v) for v in variants]
+    seeds = [s for v in variants for s in pop.seeds(v)]
+    n,m = len(pop.targets),sum(len(p) for p in preds)
+    control = pd.DataFrame(dict(variant=np.repeat([v for v,p in zip(variants, preds) for _ in p], n), seed=np.repeat(seeds, n)))
+    return MetricFrame(metrics=metrics, y_true=np.tile(pop.targets, m), y_pred=np.concatenate(preds).ravel(),
+                       sensitive_features=pd.Series(np.tile(g, m), name='group'), control_features=control)

@@ -14,11 +14,11 @@ from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 from fastai.torch_core import show_image
 from .core import check_choice, check_number
-from .bias import class_impact, pies
+from .bias import class_impact, pies, resolve_groups
 from .population import Population
 
 # %% auto #0
-__all__ = ['plot_class_impact', 'plot_group_impact', 'show_examples', 'plot_vog_deciles', 'forgetting_events',
+__all__ = ['plot_class_impact', 'plot_group_impact', 'ExampleSource', 'show_examples', 'plot_vog_deciles', 'forgetting_events',
            'plot_forgetting_timelines', 'plot_schedule', 'plot_layer_sparsity', 'Explorer', 'explore']
 
 # %% ../nbs/07_viz.ipynb #0ac3a283
@@ -83,7 +83,9 @@ def plot_class_impact(
     ax.set_xlabel(df.index.name or 'class'); ax.set_ylabel('change in normalized recall')
     a = df.attrs
     n = a.get('n_impacted', int(sig.sum()))
-    chance = f"\n({a['expected_by_chance']:.2g} expected by chance)" if 'expected_by_chance' in a else ''
+    if a.get('correction') and {'alpha', 'n_impacted_raw', 'expected_by_chance'} <= set(a):
+        chance = f"\n({a['correction'].upper()}-adjusted p < {a['alpha']:g}; on raw p {a['n_impacted_raw']}, {a['expected_by_chance']:.2g} expected by chance)"
+    else: chance = f"\n({a['expected_by_chance']:.2g} expected by chance)" if 'expected_by_chance' in a else ''
     pair = f"{a['comp']} vs {a['base']}: " if {'base','comp'} <= set(a) else ''
     ax.set_title(f"{pair}{n} of {len(df)} classes significantly impacted{chance}")
     ax.margins(y=.15)   # room for the stars
@@ -122,26 +124,75 @@ def plot_group_impact(
 
 # %% ../nbs/07_viz.ipynb #a3bb0d40
 def _lookup(values, i):
-    "Value for example index `i` in a Series, dict, or array indexed by example index."
+    "Value for example `i` in a Series or dict keyed by example."
     return values[i] if not isinstance(values, pd.Series) else values.loc[i]
 
-def _example_title(meta, vocab, i, preds):
-    "True label; the trained label when noise flipped it; then `name: prediction` for each of `preds`."
-    row = meta.loc[i]
-    lines = [f'true: {vocab[row.true_label]}']
-    if row.label != row.true_label: lines.append(f'trained as {vocab[row.label]}')
-    lines += [f'{n}: {vocab[int(_lookup(p, i))]}' for n,p in preds.items()]
-    return '\n'.join(lines)
+def _is_teaching(data) -> bool:
+    "Whether `data` looks like a `TeachingData`: `get_x`, `vocab`, and a `meta` DataFrame."
+    return callable(getattr(data, 'get_x', None)) and hasattr(data, 'vocab') and isinstance(getattr(data, 'meta', None), pd.DataFrame)
 
-def _check_data(data):
-    "A `ValueError` unless `data` looks like a `TeachingData`: `get_x`, `vocab`, and a `meta` with labels."
-    if not (callable(getattr(data, 'get_x', None)) and hasattr(data, 'vocab') and isinstance(getattr(data, 'meta', None), pd.DataFrame)):
-        raise ValueError(f"data must be a TeachingData (get_x, meta and vocab), got {type(data).__name__}")
-    _check_table('data.meta', data.meta, ['label', 'true_label'], '`TeachingData`')
+def _int_items(items) -> bool:
+    "Whether a fastai set's items are integers (then they identify the examples, as in `train_run`)."
+    return len(items) > 0 and all(isinstance(i, numbers.Integral) and not isinstance(i, (bool, np.bool_)) for i in items)
+
+_DATA = "a TeachingData, or fastai Datasets, DataLoader or DataLoaders"
+
+class ExampleSource:
+    "Examples of a `TeachingData` or of any fastai `Datasets`, `DataLoader` or `DataLoaders`: their keys, class names, labels and images."
+    def __init__(self,
+        data, # a `TeachingData`; or fastai `DataLoaders` (its valid set), a `DataLoader` (its dataset) or a `Datasets`
+    ):
+        from fastai.data.core import DataLoaders, Datasets
+        from fastai.data.load import DataLoader
+        self.data,self.teaching = data,_is_teaching(data)
+        if self.teaching:
+            _check_table('data.meta', data.meta, ['label', 'true_label'], '`TeachingData`')
+            self.keys,self.vocab,self.ds = data.meta.index,list(data.vocab),None
+            return
+        if isinstance(data, DataLoaders): ds = data.valid.dataset   # the set a population is evaluated on (`ds_idx=1`)
+        elif isinstance(data, DataLoader): ds = data.dataset
+        elif isinstance(data, Datasets): ds = data
+        else: raise ValueError(f"data must be {_DATA}, got {type(data).__name__}")
+        vocab = getattr(ds, 'vocab', None)
+        if vocab is None: vocab = getattr(data, 'vocab', None)
+        if vocab is not None and len(vocab) and is_listy(vocab[0]): vocab = vocab[-1]   # (inputs, targets) vocabs: the targets'
+        items = getattr(ds, 'items', None)
+        if items is None: items = range(len(ds))
+        # examples are named as a population names them: by the items where they are integers, else by position
+        self.keys = pd.Index(list(items)) if _int_items(items) else pd.RangeIndex(len(ds))
+        self.ds,self.vocab = ds,(None if vocab is None else list(vocab))
+
+    def __len__(self): return len(self.keys)
+    def name(self, c) -> str: "Class `c`'s name (its index where there is no vocab)."; return str(self.vocab[c] if self.vocab is not None else c)
+    def item(self, i): "The (input, target) of example `i`, as the fastai set gives it."; return self.ds[self.keys.get_loc(i)]
+
+    def labels(self, i) -> tuple: # (true class, class trained on)
+        "The true class of example `i` and the class it was trained on (they differ where noise flipped a `TeachingData` label)."
+        if self.teaching: r = self.data.meta.loc[i]; return int(r.true_label),int(r.label)
+        y = self.item(i)[1]
+        try: y = int(y)
+        except (TypeError, ValueError): raise ValueError(f"data: example {i!r} has target {y!r}, not a single class index") from None
+        return y,y
+
+    def show(self, i, ax:plt.Axes, title:str):
+        "Draw example `i` on `ax`: a `TeachingData`'s `get_x`, else the fastai set's own decoding and `show`."
+        if self.teaching: return show_image(self.data.get_x(i), ax=ax, title=title)
+        it = self.item(i)
+        x = self.ds.decode(it)[0] if hasattr(self.ds, 'decode') else it[0]
+        if hasattr(x, 'show'): x.show(ctx=ax)
+        else: show_image(x, ax=ax)
+        ax.set_title(title)
+        return ax
+
+def _example_title(src, i, preds):
+    "True label; the trained label when noise flipped it; then `name: prediction` for each of `preds`."
+    true,label = src.labels(i)
+    lines = [f'true: {src.name(true)}'] + ([f'trained as {src.name(label)}'] if label != true else [])
+    return '\n'.join(lines + [f'{n}: {src.name(int(_lookup(p, i)))}' for n,p in preds.items()])
 
 def _check_idx(idx, index):
-    "`idx` as a list of example indices found in `index`, else a `ValueError` (a boolean mask is not a list of indices)."
-    if isinstance(idx, (str, dict)) or np.ndim(idx) != 1: raise ValueError(f"idx must be a list of example indices (the index of data.meta), got {idx!r}")
+    "`idx` as a list of examples found in `index`, else a `ValueError` (a boolean mask is not a list of examples)."
+    if isinstance(idx, (str, dict)) or np.ndim(idx) != 1: raise ValueError(f"idx must be a list of example indices (the index of data.meta, or positions in a fastai set), got {idx!r}")
     idx = list(idx)
     if not idx: raise ValueError("idx is empty: there are no examples to show")
     # `examples.pie` is a mask, not indices: False and True would be read as examples 0 and 1
@@ -149,36 +200,37 @@ def _check_idx(idx, index):
         raise ValueError("idx is a boolean mask; pass the example indices it selects, e.g. examples.index[examples.pie]")
     if pd.api.types.is_integer_dtype(index):
         bad = [i for i in idx if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral)]
-        if bad: raise ValueError(f"idx: example {bad[0]!r} is not an integer index like those of data.meta")
+        if bad: raise ValueError(f"idx: example {bad[0]!r} is not an integer index like those of the data")
     missing = [i for i in idx if i not in index]
-    if missing: raise ValueError(f"idx: example {missing[0]!r} is not in data.meta's index ({len(index)} examples)")
+    if missing: raise ValueError(f"idx: example {missing[0]!r} is not in the data's examples ({len(index)}: {index[:3].tolist()}...)")
     return idx
 
 def show_examples(
-    data, # a `TeachingData`: `get_x(i)` gives example i's image, `meta` its labels
-    idx:list, # example indices (the index of `data.meta`), in the order to show
-    preds:dict|None=None, # {name: predicted class per example}, each a Series or dict keyed by example index
+    data, # a `TeachingData`, or fastai `Datasets`, `DataLoader` or `DataLoaders` (its valid set)
+    idx:list, # examples in the order to show: `data.meta`'s index for a `TeachingData`; for fastai data, positions in the set (its items where they are integers)
+    preds:dict|None=None, # {name: predicted class per example}, each a Series or dict keyed by example
     ncols:int=8, # images per row, at least 1
     max_n:int=64, # show at most this many (the first ones of `idx`), at least 1
     axs:list|None=None, # Axes to draw in, at least one per image (default: a new figure)
     imsize:float=1.3, # inches per image in a new figure (fastai's name; its `size` is pixels)
 ) -> np.ndarray: # the Axes, flat, one per grid cell
     "A grid of example images titled with the true label, the trained label if it is noisy, and predictions."
-    _check_data(data)
+    src = data if isinstance(data, ExampleSource) else ExampleSource(data)
     ncols,max_n = check_number('ncols', ncols, '[1, inf)', integer=True),check_number('max_n', max_n, '[1, inf)', integer=True)
     imsize = check_number('imsize', imsize, '(0, inf)')
-    idx = _check_idx(idx, data.meta.index)[:max_n]
-    if preds is not None and not isinstance(preds, dict): raise ValueError(f"preds must be a dict {{name: predictions keyed by example index}}, got {type(preds).__name__}")
+    idx = _check_idx(idx, src.keys)[:max_n]
+    if preds is not None and not isinstance(preds, dict): raise ValueError(f"preds must be a dict {{name: predictions keyed by example}}, got {type(preds).__name__}")
     preds = preds or {}
+    n_classes = len(src.vocab) if src.vocab is not None else None
     for n,p in preds.items():
-        if not isinstance(p, (pd.Series, dict)): raise ValueError(f"preds[{n!r}] must be a Series or dict keyed by example index, got {type(p).__name__}")
+        if not isinstance(p, (pd.Series, dict)): raise ValueError(f"preds[{n!r}] must be a Series or dict keyed by example, got {type(p).__name__}")
         keys = p.index if isinstance(p, pd.Series) else p
         lacking = [i for i in idx if i not in keys]
-        if lacking: raise ValueError(f"preds[{n!r}] has no prediction for example {lacking[0]}: key it by example index (a Series or dict)")
+        if lacking: raise ValueError(f"preds[{n!r}] has no prediction for example {lacking[0]}: key it by example (a Series or dict)")
         for i in idx:
             v = _lookup(p, i)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < len(data.vocab):
-                raise ValueError(f"preds[{n!r}] must give a class index in [0, {len(data.vocab)-1}] per example, got {v!r} for example {i}")
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < (n_classes or float('inf')):
+                raise ValueError(f"preds[{n!r}] must give a class index in [0, {n_classes-1 if n_classes else 'inf'}] per example, got {v!r} for example {i}")
     if axs is None:
         ncols = min(ncols, len(idx))
         nrows = -(-len(idx)//ncols)
@@ -186,7 +238,7 @@ def show_examples(
     axs = np.asarray(axs, dtype=object).ravel()
     if len(axs) < len(idx): raise ValueError(f"axs: {len(axs)} Axes for {len(idx)} examples")
     if not all(isinstance(a, plt.Axes) for a in axs): raise ValueError("axs must hold matplotlib Axes only")
-    for ax,i in zip(axs, idx): show_image(data.get_x(i), ax=ax, title=_example_title(data.meta, data.vocab, i, preds))
+    for ax,i in zip(axs, idx): src.show(i, ax, _example_title(src, i, preds))
     for ax in axs[len(idx):]: ax.axis('off')
     return axs
 
@@ -370,28 +422,31 @@ class Explorer:
     "Class-impact bars and a grid of the selected class's and group's PIEs, redrawn when a selector changes."
     def __init__(self,
         pop, # a `Population` with at least the two variants to compare
-        data, # the `TeachingData` the population was evaluated on (images, labels, groups)
+        data, # what it was evaluated on: a `TeachingData`, or fastai `Datasets`, `DataLoader` or `DataLoaders` (images, labels)
         base:str|None=None, # baseline variant (default: the population's first)
         comp:str|None=None, # compressed variant (default: its last)
         max_n:int=32, # show at most this many PIEs, at least 1
         ncols:int=8, # images per row, at least 1
+        groups=None, # group of each example, in any form `resolve_groups` takes (default: a `TeachingData`'s `meta.group`; None for fastai data: no group selector)
+        meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
     ):
         import ipywidgets as W
         if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
-        _check_data(data)
-        _check_table('data.meta', data.meta, ['label', 'true_label', 'group'], '`TeachingData`')
+        src = ExampleSource(data)
         vs = pop.variants
         base,comp = check_choice('base', ifnone(base, vs[0]), vs),check_choice('comp', ifnone(comp, vs[-1]), vs)
         max_n,ncols = check_number('max_n', max_n, '[1, inf)', integer=True),check_number('ncols', ncols, '[1, inf)', integer=True)
-        missing = np.setdiff1d(pop.index, data.meta.index)
+        missing = pd.Index(pop.index).difference(src.keys)
         if len(missing): raise ValueError(f"data has no example {missing[0]} of the population: pass the data it was evaluated on")
-        if len(data.vocab) != pop.n_classes: raise ValueError(f"data has {len(data.vocab)} classes and the population {pop.n_classes}: pass the data it was evaluated on")
-        store_attr('pop,data,max_n,ncols')
-        self.groups = data.meta.group.loc[pop.index]
+        vocab = src.vocab if src.vocab is not None else [str(c) for c in range(pop.n_classes)]
+        if len(vocab) != pop.n_classes: raise ValueError(f"data has {len(vocab)} classes and the population {pop.n_classes}: pass the data it was evaluated on")
+        if groups is None and src.teaching and 'group' in data.meta: groups = data.meta.group
+        store_attr('pop,data,max_n,ncols,src,vocab')
+        self.groups = None if groups is None else pd.Series(resolve_groups(pop, groups, meta), index=pop.index)
         self.base = W.Dropdown(options=vs, value=base, description='baseline')
         self.comp = W.Dropdown(options=vs, value=comp, description='compressed')
-        self.cls = W.Dropdown(options=[('all', None)] + [(str(v), i) for i,v in enumerate(data.vocab)], value=None, description='class')
-        self.group = W.Dropdown(options=['all'] + [str(g) for g in pd.unique(self.groups)], value='all', description='group')
+        self.cls = W.Dropdown(options=[('all', None)] + [(str(v), i) for i,v in enumerate(vocab)], value=None, description='class')
+        self.group = W.Dropdown(options=['all'] + ([] if self.groups is None else [str(g) for g in pd.unique(self.groups)]), value='all', description='group')
         self.out = W.Output()
         self.widget = W.VBox([W.HBox([self.base, self.comp]), W.HBox([self.cls, self.group]), self.out])
         self._tables,self.fig,self.message,self.n_draws = {},None,None,0
@@ -425,12 +480,12 @@ class Explorer:
         # a bare Figure, not pyplot's: nothing left open for the inline backend to show a second time
         fig = Figure(figsize=(max(8, 1.2*self.ncols), 3 + 1.9*nrows), layout='constrained')
         gs = fig.add_gridspec(1+nrows, self.ncols, height_ratios=[3] + [1.9]*nrows)
-        plot_class_impact(ci, ax=fig.add_subplot(gs[0, :]), vocab=self.data.vocab, highlight=self.cls.value)
-        where = ' and '.join(s for s in (f'class {self.data.vocab[self.cls.value]}' if self.cls.value is not None else '',
+        plot_class_impact(ci, ax=fig.add_subplot(gs[0, :]), vocab=self.vocab, highlight=self.cls.value)
+        where = ' and '.join(s for s in (f'class {self.vocab[self.cls.value]}' if self.cls.value is not None else '',
                                          f'group {self.group.value!r}' if self.group.value != 'all' else '') if s) or 'the test set'
         if shown:
             axs = [fig.add_subplot(gs[1 + k//self.ncols, k % self.ncols]) for k in range(nrows*self.ncols)]
-            show_examples(self.data, shown, preds={self.base.value: p.modal_base, self.comp.value: p.modal_comp}, axs=axs)
+            show_examples(self.src, shown, preds={self.base.value: p.modal_base, self.comp.value: p.modal_comp}, axs=axs)
             fig.suptitle(f'PIEs in {where}: showing {len(shown)} of {len(idx)}')
         else: self.message = f'no PIEs in {where}: the modal labels of {self.base.value!r} and {self.comp.value!r} agree on every example there'
         return fig
@@ -453,10 +508,10 @@ class Explorer:
 # %% ../nbs/07_viz.ipynb #2ef42d9d
 def explore(
     pop, # a `Population`
-    data, # the `TeachingData` it was evaluated on
+    data, # what it was evaluated on: a `TeachingData`, or fastai `Datasets`, `DataLoader` or `DataLoaders`
     base:str|None=None, # baseline variant (default: the population's first)
     comp:str|None=None, # compressed variant (default: its last)
-    **kwargs # passed on to `Explorer` (`max_n`, `ncols`)
+    **kwargs # passed on to `Explorer` (`max_n`, `ncols`, `groups`, `meta`)
 ) -> Explorer: # shows itself as the widget in a notebook
     "An interactive view of a study: class-impact bars and the PIEs of a chosen class and group, for a chosen pair of variants."
     return Explorer(pop, data, base, comp, **kwargs)
