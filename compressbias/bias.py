@@ -82,7 +82,8 @@ def adjust_p(
 ) -> np.ndarray: # adjusted p-values, NaN where `p` is NaN
     "p-values adjusted for testing many hypotheses at once (scipy's `false_discovery_control`), over the entries that have a test."
     check_choice('correction', correction, _CORRECTIONS)
-    p = np.asarray(p, float)
+    try: p = np.asarray(p, float)
+    except (TypeError, ValueError): raise ValueError(f"p must be p-values (numbers in [0, 1] or NaN), got {p!r}") from None
     if p.ndim != 1: raise ValueError(f"p must be a 1-d array of p-values, got shape {p.shape}")
     tested = ~np.isnan(p)
     if ((p[tested] < 0) | (p[tested] > 1)).any(): raise ValueError(f"p must hold p-values in [0, 1] (or NaN), got values from {p[tested].min()} to {p[tested].max()}")
@@ -111,7 +112,8 @@ def class_impact(
     n_tested = int((~np.isnan(p)).sum())
     # plain Python values only: `attrs` are written as JSON by `to_parquet`
     df.attrs.update(n_impacted=int(df.significant.sum()), n_impacted_raw=int((p < alpha).sum()), n_tested=n_tested,
-                    expected_by_chance=alpha*n_tested, alpha=alpha, correction=correction, base=str(base), comp=str(comp))
+                    expected_by_chance=alpha*n_tested, alpha=alpha, correction=None if correction is None else str(correction),
+                    base=str(base), comp=str(comp))
     return df
 
 # %% ../nbs/06_bias.ipynb #6944aae6
@@ -200,8 +202,9 @@ def resolve_groups(
                                           f"index it by item (the population's items look like {_few(keys, 2)}; its index is {_few(groups.index, 2)})")
         g,where = groups.reindex(keys).to_numpy(),'item'
     elif callable(groups): g,where = pd.Series([groups(i) for i in items], dtype=object).to_numpy(),'item'   # 1-d even when groups are tuples
-    elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)):
-        g,where = np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None),'position'
+    elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)) or hasattr(groups, 'detach'):   # detach: a tensor
+        g = groups.detach().cpu().numpy() if hasattr(groups, 'detach') else np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None)
+        where = 'position'
         if g.ndim != 1 or len(g) != n: raise ValueError(f"groups must give one value per example: {n}, got shape {g.shape}")
     else: raise ValueError(f"groups must be {_FORMS}; got {type(groups).__name__}")
     na = np.asarray(pd.isna(g), bool)
@@ -372,7 +375,7 @@ def disparity(
     lo[:2],hi[:2] = np.clip(lo[:2], 0, 1),np.clip(hi[:2], 0, 1)   # gaps between error rates, in [0, 1] too
     for i,(s,v) in enumerate((('gap_base', gb), ('gap_comp', gc), ('gap_change', gc - gb))):
         df.attrs.update({s: float(v), f'{s}_low': float(lo[i]), f'{s}_high': float(hi[i])})
-    df.attrs.update(base=str(base), comp=str(comp), interval=interval, confidence=confidence, n_base=len(pb), n_comp=len(pc))
+    df.attrs.update(base=str(base), comp=str(comp), interval=str(interval), confidence=confidence, n_base=len(pb), n_comp=len(pc))
     if interval == 'bootstrap': df.attrs.update(n_resamples=n_resamples, seed=seed)
     return df
 
@@ -411,7 +414,7 @@ def impact_summary(
         rows[comp] = row
     if not rows: raise ValueError(f"impact_summary: the population has no variant besides the baseline {base!r}")
     df = pd.DataFrame.from_dict(rows, orient='index').rename_axis('variant')
-    df.attrs.update(alpha=alpha, correction=correction)
+    df.attrs.update(alpha=alpha, correction=None if correction is None else str(correction))
     return df
 
 # %% ../nbs/06_bias.ipynb #528c87e0
@@ -457,6 +460,9 @@ class CompressionInterpretation:
         items=None, # identity of each example, for `groups` (default: the population's, see `resolve_groups`)
     ):
         _variant_preds(pop, base, comp)
+        if data is not None:
+            from compressbias.viz import ExampleSource
+            ExampleSource(data)   # a `ValueError` now, not at the first picture
         store_attr('pop,base,comp,data,items')
         self.meta = meta if meta is not None or not _is_df(getattr(data, 'meta', None)) else data.meta
         self.groups = None if groups is None else self._resolve(groups, meta)
@@ -525,6 +531,7 @@ class CompressionInterpretation:
         if dl is not None and getattr(dl, 'shuffle', False): raise ValueError("dl shuffles its examples, so every Learner would see another order: pass dl.new(shuffle=False)")
         def predict(learn):
             with learn.no_bar(): probs,targs = learn.get_preds(dl=dl) if dl is not None else learn.get_preds(ds_idx=1)
+            if targs is None: raise ValueError("the data has no labels to compare with: make dl with labels (dls.test_dl(items, with_labels=True))")
             return probs.float().numpy(),targs.numpy()
         out = {k: [predict(l) for l in ls] for k,ls in learners.items()}
         targets = out['base_learners'][0][1]
