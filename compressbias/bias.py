@@ -1,4 +1,4 @@
-"""Per-class impact with significance tests, Pruning Identified Exemplars, CIE scores and subgroup error rates: pure functions on populations.
+"""Per-class impact with corrected significance tests, Pruning Identified Exemplars, CIE scores, subgroup error rates and how much more each group pays, with confidence intervals: pure functions on populations, and `CompressionInterpretation` over them.
 
 Docs: https://compressbias.github.io/compressbias/bias.html.md"""
 
