@@ -198,7 +198,9 @@ class ForgettingCallback(TrainingCallback):
         self._blocks.append((self.epoch, c, p))
         self._block = None
 
-    def after_train(self):
+    def after_train(self):       # before validation, where the Recorder reads the `forgotten` column
+        if self.fitting and self._block is not None: self._close_block()
+    def after_epoch(self):       # an epoch cancelled during training (CancelEpochException) skips after_train
         if self.fitting and self._block is not None: self._close_block()
 
     def end_fit(self):

@@ -29,6 +29,7 @@ def train_modes_kept(
     model:nn.Module, # its modules' `training` flags are restored on exit
 ):
     "Put `model` in eval mode for the block, then give every module back its own `training` flag."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     modes = [m.training for m in model.modules()]
     model.eval()
     try: yield model
@@ -346,6 +347,7 @@ def _split_batch(b, n_inp:int|None) -> tuple:
     return b[:i],b[i:]
 
 def _device(model:nn.Module):
+    "Where `model` lives: the device of its first parameter or buffer (None for a model without either)."
     p = next(iter(model.parameters()), None)
     if p is None: p = next(iter(model.buffers()), None)
     return None if p is None else p.device
@@ -373,6 +375,12 @@ class VoGCallback(TrainingCallback):
 
     @property
     def name(self): return 'vog'   # `learn.vog`, not fastai's default `learn.vo_g`
+
+    def before_fit(self):
+        super().before_fit()
+        if not self._started: self._drop_state()      # what an interrupted fit left behind
+
+    def _drop_state(self): self._dl = self._accs = self._labels = self._plan = self._taken = None
 
     def start_fit(self):
         snaps = [e for e in range(self.n_epoch) if (e+1) % self.every == 0]
@@ -424,4 +432,4 @@ class VoGCallback(TrainingCallback):
         if short: warnings.warn(f"VoGCallback: the fit ended after epoch {self.epoch} of 0..{self.n_epoch-1} with fewer than 2 snapshots in stages "
                                 + ', '.join(f"{s!r} ({k} of {len(self._plan[s])})" for s,k in short.items())
                                 + "; their columns are NaN (VoG needs 2 snapshots to measure a spread)")
-        self._dl = self._accs = self._labels = self._plan = self._taken = None     # keep `learn.export` small and free of data loaders
+        self._drop_state()     # keep `learn.export` small and free of data loaders
