@@ -236,7 +236,7 @@ def example_index(
     except TypeError: raise ValueError(f"ds must be a dataset with a length, got {type(ds).__name__}") from None
     items = getattr(ds, 'items', None)
     if isinstance(items, (pd.DataFrame, pd.Series)) and len(items)==n: return items.index.to_numpy()
-    if items is not None and not isinstance(items, (str, bytes)) and len(items)==n:
+    if items is not None and not callable(items) and hasattr(items, '__len__') and not isinstance(items, (str, bytes)) and len(items)==n:
         try: arr = np.asarray(items)
         except (ValueError, TypeError): arr = np.empty(0)
         if arr.ndim==1 and arr.dtype.kind in 'iu': return arr.astype(np.int64)
