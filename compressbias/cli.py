@@ -142,6 +142,7 @@ def demo(
 ):
     "Train dense, pruned and quantized populations on the coloured teaching digits, and report what compression changes, and for whom."
     seeds,epochs = _check_counts(seeds, epochs)
+    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
     matplotlib.use('Agg')   # a shell has no display
     start = time.perf_counter()
     print(f"Training {3*seeds} models ({seeds} per variant, {epochs} epochs each) into {out}/runs; finished runs are kept.", flush=True)

@@ -76,17 +76,23 @@ def _parse_run_name(name:str) -> tuple|None:
     if int(m['seed']) > _MAX_SEED: return None
     return m['variant'],int(m['seed'])
 
+def _json_number(o):
+    "numpy numbers in a record are numbers; anything else JSON cannot hold is an error."
+    if isinstance(o, np.generic): return o.item()
+    raise TypeError(f"{type(o).__name__} {o!r:.40} is not JSON-serialisable")
+
 def save_run(
     path:Path|str, # the population's folder
     record:dict, # variant, seed, accuracy, ... (JSON-serialisable)
     **arrays # targets, preds, probs, index: numeric arrays
 ) -> Path: # the run's file
     "Write one run's file atomically: a temporary file in the same folder, then a rename."
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir(): raise ValueError(f"path must be an existing folder, got {path!r}")
     path = Path(path)
     if not isinstance(record, dict) or 'variant' not in record or 'seed' not in record:
         raise ValueError(f"record must be a dict with the run's variant and seed, got {record!r}")
     final = path/run_name(record['variant'], record['seed'])
-    try: text = json.dumps(record, allow_nan=False)
+    try: text = json.dumps(record, allow_nan=False, default=_json_number)
     except (TypeError, ValueError) as e: raise ValueError(f"record must hold only JSON numbers, strings, lists and dicts: {e}") from None
     arrays = {k: np.asarray(a) for k,a in arrays.items()}
     for k,a in arrays.items():   # an object array would be pickled, and load_run (allow_pickle=False) could never read it
@@ -282,7 +288,10 @@ def fingerprint(
     definition:dict, # a `variant_definition`
 ) -> str:
     "A short hash of `definition`'s canonical JSON: equal definitions, equal fingerprints."
-    return hashlib.sha256(_canonical(definition).encode()).hexdigest()[:12]
+    try: text = _canonical(definition)
+    except (TypeError, ValueError): text = None
+    if not isinstance(definition, dict) or text is None: raise ValueError(f"definition must be a JSON-serialisable dict (a variant_definition), got {definition!r:.80}")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 def _opaque(o, where='') -> list:
     "Where a description holds parts it could not describe, as ['callbacks[0]: __main__.<lambda>', ...]."
@@ -422,7 +431,7 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     "The (record, arrays) of the run file `fn`, named for (`variant`, `seed`), or `_Damaged` saying what is wrong."
     try: rec,arr = load_run(fn)
     except ValueError as e: raise _Damaged(str(e).split(': ', 1)[-1]) from None
-    if (rec.get('variant'),rec.get('seed')) != (variant,seed):
+    if rec.get('variant') != variant or type(rec.get('seed')) is not int or rec['seed'] != seed:
         raise _Damaged(f"it holds the run of {rec.get('variant')!r} seed {rec.get('seed')!r}, not the one its name says (copied or renamed?)")
     missing = [k for k in ('targets', 'preds', 'probs', 'index') if k not in arr]
     if missing: raise _Damaged(f"it has no {', '.join(missing)}")
@@ -435,13 +444,13 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     if not np.isfinite(pr).all(): raise _Damaged("its probabilities are not finite (a diverged fit)")
     return rec,arr
 
-def _set_aside(fn:Path, why:str):
+def _set_aside(fn:Path, why:str, redo:bool=True):
     "Rename a damaged run file out of the study (`<name>.damaged`), with a warning."
     dest = fn.with_name(fn.name + '.damaged')
     if dest.exists(): dest = fn.with_name(f'{fn.name}.{uuid.uuid4().hex[:8]}.damaged')
     try: os.replace(fn, dest)
     except FileNotFoundError: return
-    warnings.warn(f"{fn} is damaged ({why}): set aside as {dest.name}; the run is trained again")
+    warnings.warn(f"{fn} is damaged ({why}): set aside as {dest.name}; " + ("the run is trained again" if redo else "its seed was not asked for, so it is not trained again"))
 
 def _check_stored(fn:Path, record:dict, definition:dict):
     "A `ValueError` if the run in `fn` was trained with another definition of its variant."
@@ -457,9 +466,10 @@ _TRAINING = threading.RLock()   # one run at a time per process: it owns the glo
 _TRAINED = weakref.WeakSet()    # the models runs of this process have trained
 
 class _FitCheck(TrainingCallback):
-    "Count a fit's training steps and keep its last training loss, so a fit that never trained or diverged is not saved."
+    "Count a fit's training steps, keep its last training loss and note the callbacks that trained, so a fit that lies is not saved."
     order = 100
-    def __init__(self): self.n_steps,self.last_loss = 0,None
+    def __init__(self): self.n_steps,self.last_loss,self.present = 0,None,set()
+    def start_fit(self): self.present |= {id(c) for c in self.learn.cbs}
     def after_step(self):
         if self.fitting: self.n_steps,self.last_loss = self.n_steps+1,self.learn.loss.detach()
 
@@ -478,12 +488,16 @@ def _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definit
         seed_loaders(learn.dls, seed)
         check = _FitCheck()
         start = time.perf_counter()
-        with learn.no_bar(), learn.no_logging(), learn.added_cbs(check): fit(learn, [f() for f in cb_factories])
+        cbs = [f() for f in cb_factories]
+        with learn.no_bar(), learn.no_logging(), learn.added_cbs(check): fit(learn, cbs)
         secs = time.perf_counter() - start
         with learn.no_bar(): probs,targets = learn.get_preds(ds_idx=ds_idx)
         sparsity,bits = model_sparsity(learn.model),model_bits(learn.model)
     if not check.n_steps:
         raise ValueError(f"{run}: the fit made no training step (is the batch size larger than the training set, with drop_last?); nothing was saved")
+    unused = [type(c).__name__ for c in cbs if id(c) not in check.present]
+    if unused: raise ValueError(f"{run}: the fit trained without its callbacks {unused}: a fit recipe must pass them on, as in "
+                                "learn.fit_one_cycle(n, lr, cbs=cbs); nothing was saved")
     bad = (~torch.isfinite(probs)).sum().item()
     if bad or not torch.isfinite(check.last_loss).all():
         raise ValueError(f"{run} diverged: its last training loss is {check.last_loss.item():.4g} and {bad} of {probs.numel()} probabilities are not finite "
@@ -513,6 +527,16 @@ def _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, defin
             except _Damaged as e: _set_aside(fn, str(e))
         for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
         return _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition)
+
+def _set_aside_claimed(path:Path, variant:str, seed:int):
+    "Set a damaged run file aside under the run's claim (so no process that is redoing it loses its work); leave it while another holds it."
+    claim = _claim_file(path, variant, seed)
+    token = _claim(claim)
+    if token is None: return
+    with _Holding(claim, token):
+        fn = path/run_name(variant, seed)
+        try: _read_run(fn, variant, seed)
+        except _Damaged as e: _set_aside(fn, str(e), redo=False)
 
 def _warn_opaque(variant:str, definition:dict):
     parts = _opaque(definition)
@@ -595,7 +619,9 @@ def run_population(
     for (v,s),fn in found.items():
         if v not in variants: continue
         try: rec,_ = _read_run(fn, v, s)
-        except _Damaged: continue                            # set aside and redone under the run's claim
+        except _Damaged:
+            if s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
+            continue                                         # asked for: set aside and redone under the run's claim
         _check_stored(fn, rec, defs[v]); sound.add((v,s))
     _clean_temporaries(path)
     jobs = [(make_learner, v, variants[v], s, path, fit, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
@@ -769,6 +795,7 @@ def modal_labels(
     top = int(preds.max()) + 1
     n_classes = top if n_classes is None else check_number('n_classes', n_classes, '[1, inf)', integer=True)
     if n_classes < top: raise ValueError(f"n_classes={n_classes}, but preds hold class {top-1}: n_classes must be more than every prediction")
-    counts = np.stack([(preds==c).sum(0) for c in range(n_classes)])   # [classes, examples]
+    counts = np.zeros((top, preds.shape[1]), np.int64)                 # [classes, examples]; classes above `top` have no votes
+    np.add.at(counts, (preds, np.broadcast_to(np.arange(preds.shape[1]), preds.shape)), 1)
     # argmax returns the first maximum: search the reversed classes so the last (largest) wins
-    return n_classes - 1 - counts[::-1].argmax(0)
+    return top - 1 - counts[::-1].argmax(0)
