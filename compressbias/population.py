@@ -24,8 +24,8 @@ from .quantize import model_bits
 
 # %% auto #0
 __all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'one_cycle_fit',
-           'seed_loaders', 'digits_learner', 'describe', 'variant_definition', 'fingerprint', 'train_run',
-           'run_population', 'Population', 'modal_labels']
+           'seed_loaders', 'digits_learner', 'variant_definition', 'fingerprint', 'train_run', 'run_population',
+           'Population', 'modal_labels']
 
 # %% ../nbs/05_population.ipynb #9b1f3c20
 _NAME_RULE = "letters, digits and . _ - + (starting with a letter or digit, at most 100 characters, no '__' or '..')"
@@ -237,7 +237,7 @@ def _bound(func, args, kwargs) -> dict:
     try: return dict(inspect.signature(func).bind_partial(*args, **kwargs).arguments)
     except (TypeError, ValueError): return {**{str(i): a for i,a in enumerate(args)}, **kwargs}
 
-def describe(
+def _describe(
     x, # a factory, a fit recipe, an argument, ...
 ) -> object: # JSON-serialisable
     "A JSON description of `x` that says what it does, not where it lives in memory: the fingerprint's building block."
@@ -279,8 +279,8 @@ def variant_definition(
     fit:callable, # the fit recipe, `fit(learn, cbs)`
     ds_idx:int=1, # the evaluated set
 ) -> dict:
-    "What makes a variant's runs what they are, described by `describe`: the input of its fingerprint."
-    return dict(learner=describe(make_learner), callbacks=[describe(f) for f in L(cb_factories)], fit=describe(fit), ds_idx=describe(ds_idx))
+    "What makes a variant's runs what they are, described in JSON (functions by name, partials by their arguments, numbers by value): the input of its fingerprint."
+    return dict(learner=_describe(make_learner), callbacks=[_describe(f) for f in L(cb_factories)], fit=_describe(fit), ds_idx=_describe(ds_idx))
 
 def _canonical(o) -> str: return json.dumps(o, sort_keys=True, separators=(',', ':'))
 
