@@ -13,6 +13,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 from fastcore.all import *
 from fastai.callback.core import Callback
+import fastai.callback.schedule   # Learner.fit_one_cycle
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.torch_core import set_seed
@@ -118,8 +119,6 @@ def load_run(
     return record,arrays
 
 # %% ../nbs/05_population.ipynb #a81e865f
-import fastai.callback.schedule   # Learner.fit_one_cycle
-
 def one_cycle_fit(
     n_epoch:int=10, # epochs
     lr_max:float|slice=1e-2, # peak learning rate (a `slice` for discriminative rates, as in fastai)
@@ -332,6 +331,7 @@ _HOST = socket.gethostname()
 _HELD,_HELD_LOCK = {},threading.Lock()   # claims held by this process (any thread): claim file -> token
 
 def _claim_file(path:Path, variant:str, seed:int) -> Path: return path/f'.{variant}__seed{seed}.claim'
+def _key(fn:Path) -> str: return os.path.realpath(fn)   # one key per claim, however its folder was spelled
 
 def _pid_alive(pid) -> bool:
     if not isinstance(pid, int) or pid <= 0: return False
@@ -356,7 +356,7 @@ def _live(fn:Path, info:dict, mtime:float) -> bool:
     if age > CLAIM_STALE_AFTER: return False                   # no heartbeat: the process or its machine is gone
     if info.get('host') != _HOST: return True            # another machine, still beating
     if info.get('pid') == os.getpid():                   # this process: live if one of its threads holds it
-        with _HELD_LOCK: return _HELD.get(str(fn)) == info.get('token')
+        with _HELD_LOCK: return _HELD.get(_key(fn)) == info.get('token')
     return _pid_alive(info.get('pid'))
 
 def _claimed_by_other(fn:Path) -> dict|None:
@@ -387,7 +387,7 @@ def _claim(fn:Path) -> str|None:
         except FileExistsError:
             if attempt or not _take_over(fn): return None
             continue
-        with _HELD_LOCK: _HELD[str(fn)] = token
+        with _HELD_LOCK: _HELD[_key(fn)] = token
         with os.fdopen(fd, 'w') as f:
             json.dump(dict(pid=os.getpid(), host=_HOST, started=time.strftime('%Y-%m-%d %H:%M:%S'), token=token), f)
             f.flush(); os.fsync(f.fileno())
@@ -396,7 +396,7 @@ def _claim(fn:Path) -> str|None:
 
 def _release(fn:Path, token:str):
     "Give up a claim this process holds (and only if it still does)."
-    with _HELD_LOCK: _HELD.pop(str(fn), None)
+    with _HELD_LOCK: _HELD.pop(_key(fn), None)
     info,_ = _read_claim(fn)
     if info and info.get('token') == token: fn.unlink(missing_ok=True)
 
@@ -589,8 +589,8 @@ def _scan(path:Path) -> dict:
 def _wait_for(busy:list, executor):
     "Wait for the runs other processes are training; take over (here or on `executor`) any whose process is gone."
     if not busy: return
-    holders = {_who(_claimed_by_other(_claim_file(a[4], a[1], a[3]))) for a in busy}
-    warnings.warn(f"{len(busy)} run(s) are being trained by another process ({'; '.join(sorted(holders))}): waiting for them")
+    holders = sorted({_who(i) for i in (_claimed_by_other(_claim_file(a[4], a[1], a[3])) for a in busy) if i})
+    warnings.warn(f"{len(busy)} run(s) are being trained by another process ({'; '.join(holders) or 'finishing now'}): waiting for them")
     while busy:
         time.sleep(_POLL)
         free = [a for a in busy if not _claimed_by_other(_claim_file(a[4], a[1], a[3]))]
