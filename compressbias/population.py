@@ -642,9 +642,13 @@ def run_population(
     return pop
 
 # %% ../nbs/05_population.ipynb #a8daa924
+def _rectangular(name:str, a) -> np.ndarray:
+    try: return np.asarray(a)
+    except ValueError: raise ValueError(f"{name} must be a rectangular array (rows of equal length)") from None
+
 def _class_indices(name:str, a, ndim:int) -> np.ndarray:
     "`a` as an array of class indices with `ndim` dimensions, or a `ValueError` naming `name`."
-    a = np.asarray(a)
+    a = _rectangular(name, a)
     if a.dtype.kind not in 'iu': raise ValueError(f"{name} must hold class indices (integers), got dtype {a.dtype}")
     if a.ndim != ndim: raise ValueError(f"{name} must have {ndim} dimension{'s'*(ndim>1)}, got shape {a.shape}")
     if a.size and a.min() < 0: raise ValueError(f"{name} must hold class indices >= 0, got {a.min()}")
@@ -718,7 +722,7 @@ class Population:
         index:np.ndarray|None=None, # distinct example indices (default 0..examples-1)
     ) -> Population:
         "A population from arrays in memory, for the analysis functions (and their tests) without training."
-        targets = np.asarray(targets)
+        targets = _rectangular('targets', targets)
         if not targets.size: raise ValueError("Population.from_arrays: targets must hold at least one example")
         targets = _class_indices('targets', targets, 1)
         n = len(targets)
@@ -732,7 +736,7 @@ class Population:
         if probs is not None:
             if not isinstance(probs, dict) or set(probs) != set(preds):
                 raise ValueError(f"Population.from_arrays: probs must be a dict with the variants of preds ({list(preds)}), got {probs!r:.80}")
-            probs = {v: np.asarray(p) for v,p in probs.items()}
+            probs = {v: _rectangular(f'probs[{v!r}]', p) for v,p in probs.items()}
             c = {p.shape[-1] for p in probs.values() if p.ndim == 3}
             if n_classes is None and len(c) == 1 and all(p.ndim == 3 for p in probs.values()): n_classes = c.pop()
         n_classes = top if n_classes is None else check_number('n_classes', n_classes, '[1, inf)', integer=True)
