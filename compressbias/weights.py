@@ -14,7 +14,7 @@ from fastcore.all import *
 __all__ = ['LAYER_TYPES', 'WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'DetachWeight', 'RefreshWeight',
            'transformed_weight', 'has_weight_tfms', 'effective_weight', 'add_weight_tfm', 'get_weight_tfm',
            'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model', 'check_layer_names',
-           'find_layers']
+           'find_layers', 'report_layers']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
 class WeightTfm(nn.Module):
@@ -228,3 +228,14 @@ def find_layers(
     if lazy: raise ValueError(f"layers: {lazy} are lazy modules whose weight is not initialized yet: run a forward pass first")
     if compress: _check_compressible(model, res)
     return res
+
+# %% ../nbs/00a_weights.ipynb #4aaf89f6
+def report_layers(
+    model:nn.Module, # the model
+    layers:list|None=None, # module names; None: every layer of `LAYER_TYPES`, and every other layer with weight transforms
+) -> list: # (name, module) pairs, in model order
+    "The layers a report measures: the named ones, or the default set and anything else compressbias has compressed (an embedding)."
+    if layers is not None: return find_layers(model, layers)
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    names = [n for n,m in model.named_modules() if n and (isinstance(m, LAYER_TYPES) or has_weight_tfms(m))]
+    return find_layers(model, names) if names else []
