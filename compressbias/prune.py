@@ -18,8 +18,8 @@ from .core import check_choice, check_number, TrainingCallback
 # %% auto #0
 __all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
            'alive', 'prune_scores', 'magnitude_mask', 'compute_masks', 'WeightMask', 'prunable_layers', 'add_masks',
-           'channels_first', 'channels_back', 'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report',
-           'model_sparsity', 'window_steps', 'window_pos', 'prune_due', 'PruneCallback']
+           'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report', 'model_sparsity', 'window_steps',
+           'window_pos', 'prune_due', 'PruneCallback']
 
 # %% ../nbs/01_prune.ipynb #d795a965
 def agp(
@@ -214,25 +214,6 @@ def add_masks(
             add_weight_tfm(m, 'mask', WeightMask(torch.ones_like(w, memory_format=torch.contiguous_format).detach()))
     return res
 
-def channels_first(
-    m:nn.Module, # the layer
-    w:Tensor, # its weight, or a tensor of the same shape (a mask)
-) -> Tensor: # [output channels, weights per channel]
-    "`w` with one row per output channel of `m`: dim 0 of a conv or linear weight, dim 1 (per group) of a transposed conv's."
-    if not isinstance(m, nn.modules.conv._ConvTransposeNd): return w.reshape(w.shape[0], -1)
-    g,(i,o) = m.groups,w.shape[:2]   # weight [in, out/groups, *kernel]: output channel g*o+j is w[g*i/groups:(g+1)*i/groups, j]
-    return w.reshape(g, i//g, o, -1).transpose(1, 2).reshape(g*o, -1)
-
-def channels_back(
-    m:nn.Module, # the layer
-    x:Tensor, # rows per output channel, as `channels_first` gives them
-    shape:tuple, # the shape of `m`'s weight
-) -> Tensor: # `x` in the weight's shape
-    "Undo `channels_first`."
-    if not isinstance(m, nn.modules.conv._ConvTransposeNd): return x.reshape(shape)
-    g,(i,o) = m.groups,shape[:2]
-    return x.reshape(g, o, i//g, -1).transpose(1, 2).reshape(shape)
-
 # %% ../nbs/01_prune.ipynb #f33d473a
 def prune_layers(
     layers:list, # modules with a `'mask'` transform (see `add_masks`)
@@ -244,10 +225,10 @@ def prune_layers(
     filters = kwargs.get('granularity', 'weight') == 'filter'
     if filters and any(isinstance(m, _EMBEDDINGS) for m in layers):
         raise ValueError("granularity='filter' prunes output channels; an embedding's rows are tokens: prune it with granularity='weight'")
-    view = channels_first if filters else (lambda m,x: x)   # output channels in rows, whatever the layer's layout
+    view = (lambda m,x: channels_first(x, *channel_layout(m))) if filters else (lambda m,x: x)   # output channels in rows, whatever the layout
     with torch.no_grad():
         new = compute_masks([view(m, m.weight_orig) for m in layers], sparsity, [view(m, t.mask) for m,t in zip(layers, tfms)], **kwargs)
-        for m,t,n in zip(layers, tfms, new): t.mask.copy_(channels_back(m, n, t.mask.shape) if filters else n)
+        for m,t,n in zip(layers, tfms, new): t.mask.copy_(channels_back(n, t.mask.shape, *channel_layout(m)) if filters else n)
         for m in layers: m.weight = effective_weight(m)   # readable now, not only after the next forward
 
 def _mask_tfms(layers) -> list:

@@ -14,7 +14,7 @@ from fastcore.all import *
 __all__ = ['LAYER_TYPES', 'WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'DetachWeight', 'RefreshWeight',
            'transformed_weight', 'has_weight_tfms', 'effective_weight', 'add_weight_tfm', 'get_weight_tfm',
            'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model', 'check_layer_names',
-           'find_layers', 'report_layers']
+           'find_layers', 'report_layers', 'channel_layout', 'channels_first', 'channels_back']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
 class WeightTfm(nn.Module):
@@ -239,3 +239,32 @@ def report_layers(
     if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     names = [n for n,m in model.named_modules() if n and (isinstance(m, LAYER_TYPES) or has_weight_tfms(m))]
     return find_layers(model, names) if names else []
+
+# %% ../nbs/00a_weights.ipynb #636c9a84
+def channel_layout(
+    m:nn.Module, # a layer
+) -> tuple: # (axis, groups)
+    "Where `m`'s weight keeps its output channels: `(1, groups)` for a transposed convolution, `(0, 1)` otherwise."
+    return (1, m.groups) if isinstance(m, nn.modules.conv._ConvTransposeNd) else (0, 1)
+
+def channels_first(
+    w:Tensor, # a weight, or a tensor of its shape (a mask)
+    axis:int=0, # its output-channel dim: 0, or 1 for a transposed convolution
+    groups:int=1, # with `axis=1`, the convolution's groups
+) -> Tensor: # [output channels, weights per channel]
+    "`w` with one row per output channel (see `channel_layout`)."
+    if axis == 0: return w.reshape(w.shape[0], -1)
+    if axis != 1 or w.ndim < 2 or w.shape[0] % groups: raise ValueError(f"channels_first: axis must be 0, or 1 with groups dividing dim 0; got axis={axis}, groups={groups}, shape {tuple(w.shape)}")
+    i,o = w.shape[:2]
+    return w.reshape(groups, i//groups, o, -1).transpose(1, 2).reshape(groups*o, -1)
+
+def channels_back(
+    x:Tensor, # rows per output channel, as `channels_first` gives them
+    shape:tuple, # the weight's shape
+    axis:int=0, # as given to `channels_first`
+    groups:int=1, # as given to `channels_first`
+) -> Tensor: # `x` in the weight's shape
+    "Undo `channels_first`."
+    if axis == 0: return x.reshape(shape)
+    i,o = shape[:2]
+    return x.reshape(groups, o, i//groups, -1).transpose(1, 2).reshape(shape)
