@@ -225,10 +225,10 @@ def prune_layers(
     filters = kwargs.get('granularity', 'weight') == 'filter'
     if filters and any(isinstance(m, _EMBEDDINGS) for m in layers):
         raise ValueError("granularity='filter' prunes output channels; an embedding's rows are tokens: prune it with granularity='weight'")
-    view = (lambda m,x: channels_first(x, *channel_layout(m))) if filters else (lambda m,x: x)   # output channels in rows, whatever the layout
+    view = (lambda m,x: channel_rows(x, *channel_layout(m))) if filters else (lambda m,x: x)   # output channels in rows, whatever the layout
     with torch.no_grad():
         new = compute_masks([view(m, m.weight_orig) for m in layers], sparsity, [view(m, t.mask) for m,t in zip(layers, tfms)], **kwargs)
-        for m,t,n in zip(layers, tfms, new): t.mask.copy_(channels_back(n, t.mask.shape, *channel_layout(m)) if filters else n)
+        for m,t,n in zip(layers, tfms, new): t.mask.copy_(from_channel_rows(n, t.mask.shape, *channel_layout(m)) if filters else n)
         for m in layers: m.weight = effective_weight(m)   # readable now, not only after the next forward
 
 def _mask_tfms(layers) -> list:

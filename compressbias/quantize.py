@@ -114,8 +114,8 @@ class FakeQuantWeight(WeightTfm):
     def forward(self, w:Tensor) -> Tensor:
         if not self.enabled: return w.view_as(w)  # a view, not the Parameter itself: assigning a Parameter to `module.weight` would register it
         if not self.per_channel or self.bits == 16: return fake_quantize(w, self.bits, self.per_channel, self.symmetric)
-        rows = channels_first(w, self.axis, self.groups)   # one row per output channel
-        return channels_back(fake_quantize(rows, self.bits, True, self.symmetric, 0), w.shape, self.axis, self.groups)
+        rows = channel_rows(w, self.axis, self.groups)   # one row per output channel
+        return from_channel_rows(fake_quantize(rows, self.bits, True, self.symmetric, 0), w.shape, self.axis, self.groups)
     @property
     def settings(self) -> dict: return dict(bits=self.bits, per_channel=self.per_channel, symmetric=self.symmetric, axis=self.axis, groups=self.groups)
     def get_extra_state(self) -> dict: return {**self.settings, 'enabled': bool(self.enabled)}
@@ -244,7 +244,7 @@ def _stored_bits(m:nn.Module) -> tuple:
     q = get_weight_tfm(m, 'quant')
     if q is None or not q.enabled: return 32, 0
     if q.bits == 16: return 16, 0
-    n_scales = channels_first(effective_weight(m), q.axis, q.groups).shape[0] if q.per_channel else 1
+    n_scales = channel_rows(effective_weight(m), q.axis, q.groups).shape[0] if q.per_channel else 1
     return q.bits, n_scales * 32 * (1 if q.symmetric else 2)
 
 def model_bits(
@@ -258,6 +258,7 @@ class QuantizeCallback(TrainingCallback):
     "Quantization-aware training: fake-quantize weights (and optionally activations) from fraction `start` of training on."
     order,run_valid = TrainEvalCallback.order+1,False  # right after `pct_train` and train/eval mode are set, before anything reads the model
     _stateattrs,_phase = ('_phase',),None   # the (quantize, observe) switches last set in this fit
+    quantizers,input_quants = (),()         # this callback's weight and input quantizers, once installed
     def __init__(self,
         bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
         start:float=0.0, # fraction of each fit, in [0, 1], at which quantization switches on
@@ -278,6 +279,8 @@ class QuantizeCallback(TrainingCallback):
     def _install(self):
         self.quantizers = add_quantizers(self.learn.model, self.bits, self.per_channel, self.symmetric,
                                          self.activations, self.layers, enabled=False)   # no-op where they are already there
+        if self.activations is not None:   # its own, not those another QuantizeCallback put on other layers
+            self.input_quants = L(m.input_quant for _,m in find_layers(self.learn.model, self.layers, compress=True))
     @property
     def columns(self): return {'weight_bits': lambda: model_bits(self.learn.model)}
 
@@ -296,15 +299,15 @@ class QuantizeCallback(TrainingCallback):
     def _rest(self): self._set_observers(False); self._phase = None
     def _set(self, quantize:bool, observe:bool):
         for q in self.quantizers: q.enabled = quantize
-        for iq in input_quantizers(self.learn.model): iq.enabled = quantize
+        for iq in self.input_quants: iq.enabled = quantize
         self._set_observers(observe)
     def _set_observers(self, on:bool):
-        for iq in input_quantizers(self.learn.model): iq.observing = on
+        for iq in self.input_quants: iq.observing = on
 
 # %% ../nbs/02_quantize.ipynb #1e46251e
 def _distinct_per_channel(m:nn.Module) -> int:
     "The most distinct values in any output channel of `m`'s weight as it computes now."
-    return max(len(torch.unique(r)) for r in channels_first(effective_weight(m), *channel_layout(m)))
+    return max(len(torch.unique(r)) for r in channel_rows(effective_weight(m), *channel_layout(m)))
 
 def bits_report(
     model:nn.Module, # a model, quantized or not

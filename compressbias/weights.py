@@ -14,7 +14,7 @@ from fastcore.all import *
 __all__ = ['LAYER_TYPES', 'WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'DetachWeight', 'RefreshWeight',
            'transformed_weight', 'has_weight_tfms', 'effective_weight', 'add_weight_tfm', 'get_weight_tfm',
            'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model', 'check_layer_names',
-           'find_layers', 'report_layers', 'channel_layout', 'channels_first', 'channels_back']
+           'find_layers', 'report_layers', 'channel_layout', 'channel_rows', 'from_channel_rows']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
 class WeightTfm(nn.Module):
@@ -52,6 +52,7 @@ def transformed_weight(
     module:nn.Module, # a layer holding `weight_orig` and `weight_tfms`
 ) -> Tensor:
     "`weight_orig` through every transform of `module`, in `order`."
+    if not has_weight_tfms(module): raise ValueError(f"transformed_weight: {type(module).__name__} has no weight transforms (see `add_weight_tfm`)")
     w = module.weight_orig
     for tfm in sorted(module.weight_tfms.values(), key=lambda t: t.order): w = tfm(w)
     # transforms that all pass the weight through would hand back the Parameter itself, and assigning a
@@ -67,6 +68,8 @@ def effective_weight(
     module:nn.Module, # a layer with a `weight`, compressed or not
 ) -> Tensor: # detached, the shape of the weight
     "The weight `module` computes with now: its transforms applied (masks, quantizers) or its plain `weight`."
+    if not has_weight_tfms(module) and not isinstance(getattr(module, 'weight', None), Tensor):
+        raise ValueError(f"effective_weight: {type(module).__name__} has no weight")
     with torch.no_grad(): w = transformed_weight(module) if has_weight_tfms(module) else module.weight
     return w.detach()
 
@@ -127,6 +130,7 @@ def remove_compression_hooks(
     recurse:bool=True, # also clean every submodule
 ):
     "Remove every hook that is a `CompressionHook` (forward, forward pre- and load-state-dict post hooks) from `model`."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     for m in (model.modules() if recurse else [model]):
         for attr in _HOOK_DICTS:
             hooks = getattr(m, attr, {})
@@ -138,6 +142,7 @@ def make_permanent(
     model:nn.Module, # a model pruned and/or quantized by compressbias
 ) -> nn.Module: # the same model, modified in place
     "Bake masks and quantized weights into plain parameters and remove all compression machinery."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     for m in list(model.modules()): bake_weight_tfms(m)
     for m in list(model.modules()):
         for name,child in list(m.named_children()):
@@ -247,24 +252,24 @@ def channel_layout(
     "Where `m`'s weight keeps its output channels: `(1, groups)` for a transposed convolution, `(0, 1)` otherwise."
     return (1, m.groups) if isinstance(m, nn.modules.conv._ConvTransposeNd) else (0, 1)
 
-def channels_first(
+def channel_rows(
     w:Tensor, # a weight, or a tensor of its shape (a mask)
     axis:int=0, # its output-channel dim: 0, or 1 for a transposed convolution
     groups:int=1, # with `axis=1`, the convolution's groups
 ) -> Tensor: # [output channels, weights per channel]
     "`w` with one row per output channel (see `channel_layout`)."
     if axis == 0: return w.reshape(w.shape[0], -1)
-    if axis != 1 or w.ndim < 2 or w.shape[0] % groups: raise ValueError(f"channels_first: axis must be 0, or 1 with groups dividing dim 0; got axis={axis}, groups={groups}, shape {tuple(w.shape)}")
+    if axis != 1 or w.ndim < 2 or w.shape[0] % groups: raise ValueError(f"channel_rows: axis must be 0, or 1 with groups dividing dim 0; got axis={axis}, groups={groups}, shape {tuple(w.shape)}")
     i,o = w.shape[:2]
     return w.reshape(groups, i//groups, o, -1).transpose(1, 2).reshape(groups*o, -1)
 
-def channels_back(
-    x:Tensor, # rows per output channel, as `channels_first` gives them
+def from_channel_rows(
+    x:Tensor, # rows per output channel, as `channel_rows` gives them
     shape:tuple, # the weight's shape
-    axis:int=0, # as given to `channels_first`
-    groups:int=1, # as given to `channels_first`
+    axis:int=0, # as given to `channel_rows`
+    groups:int=1, # as given to `channel_rows`
 ) -> Tensor: # `x` in the weight's shape
-    "Undo `channels_first`."
+    "Undo `channel_rows`."
     if axis == 0: return x.reshape(shape)
     i,o = shape[:2]
     return x.reshape(groups, o, i//groups, -1).transpose(1, 2).reshape(shape)
