@@ -84,6 +84,7 @@ def alive(
 ) -> Tensor: # 1-D boolean
     "Which weights (or output channels) `mask` still keeps."
     check_choice('granularity', granularity, GRANULARITIES)
+    if not isinstance(mask, Tensor): raise ValueError(f"mask must be a tensor, got {_desc(mask)}")
     return mask.flatten() != 0 if granularity == 'weight' else mask.flatten(1).ne(0).any(1)
 
 def prune_scores(
@@ -94,7 +95,7 @@ def prune_scores(
     rms:bool=False, # with 'filter', divide channel norms by sqrt(weights per channel), to compare layers
 ) -> Tensor: # 1-D, one score per weight or channel; -1 where already pruned
     "Scores ranking what to prune next (lowest first); already-pruned entries score -1, so they stay pruned."
-    check_choice('criterion', criterion, CRITERIA); check_choice('granularity', granularity, GRANULARITIES)
+    check_choice('criterion', criterion, CRITERIA); check_choice('granularity', granularity, GRANULARITIES); check_choice('rms', rms, (True, False))
     _check_weight(w, mask, granularity)
     w = w.detach()
     if granularity == 'weight': s = w.abs().flatten() if criterion == 'magnitude' else torch.rand(w.numel(), device=w.device)

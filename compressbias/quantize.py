@@ -40,7 +40,7 @@ def quant_range(
     symmetric:bool=True, # signed range centred on 0, else unsigned with a zero point
 ) -> tuple: # (qmin, qmax)
     "The integers a `bits`-bit quantizer can store."
-    bits = check_bits(bits, 'bits', INT_BITS)
+    bits = check_bits(bits, 'bits', INT_BITS); check_choice('symmetric', symmetric, (True, False))
     return (-2**(bits-1), 2**(bits-1)-1) if symmetric else (0, 2**bits-1)
 
 # %% ../nbs/02_quantize.ipynb #c8a4c12d
@@ -50,7 +50,8 @@ def _check_tensor(w, name='w'):
         raise ValueError(f"{name} must be a non-empty float tensor, got {f'a tensor of shape {tuple(w.shape)} and dtype {w.dtype}' if isinstance(w, Tensor) else repr(w)}")
 
 def _reduce_dims(w:Tensor, per_channel:bool, axis:int) -> tuple:
-    if per_channel and not (isinstance(axis, numbers.Integral) and 0 <= axis < w.ndim):
+    check_choice('per_channel', per_channel, (True, False))
+    if per_channel and not (isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and 0 <= axis < w.ndim):
         raise ValueError(f"axis must be a dim of the weight, in [0, {w.ndim}), got {axis!r}")
     return tuple(d for d in range(w.ndim) if d != axis) if per_channel else tuple(range(w.ndim))
 
@@ -109,7 +110,7 @@ class FakeQuantWeight(WeightTfm):
         super().__init__()
         bits = check_bits(bits)
         for n,v in (('per_channel', per_channel), ('symmetric', symmetric), ('enabled', enabled)): check_choice(n, v, (True, False))
-        axis,groups = check_choice('axis', axis, (0, 1)),check_number('groups', groups, '[1, inf)', integer=True)
+        axis,groups = check_number('axis', axis, '[0, 1]', integer=True),check_number('groups', groups, '[1, inf)', integer=True)
         store_attr()
     def forward(self, w:Tensor) -> Tensor:
         if not self.enabled: return w.view_as(w)  # a view, not the Parameter itself: assigning a Parameter to `module.weight` would register it
@@ -134,6 +135,7 @@ def moving_minmax(
     averaging:float=0.01, # how far each batch moves the range towards its own
 ) -> tuple: # (lo, hi)
     "The range of a moving-average min/max observer (as `torch.ao`'s `MovingAverageMinMaxObserver`) after seeing `x`."
+    if not (isinstance(x, Tensor) and x.numel()): raise ValueError(f"x must be a non-empty tensor, got {type(x).__name__}")
     x = x.detach().float()
     if torch.isinf(lo) and torch.isinf(hi): return x.amin(),x.amax()
     return lo + averaging*(x.amin() - lo), hi + averaging*(x.amax() - hi)

@@ -86,6 +86,7 @@ def add_weight_tfm(
     tfm:WeightTfm, # the transform
 ) -> WeightTfm: # `tfm`, now attached
     "Make `module` compute its weight through `tfm` (and any transforms it already has) in every forward pass."
+    if not isinstance(module, nn.Module): raise ValueError(f"add_weight_tfm: module must be a torch nn.Module, got {type(module).__name__}")
     if not isinstance(tfm, WeightTfm): raise ValueError(f"add_weight_tfm: tfm must be a WeightTfm, got {type(tfm).__name__}")
     if not isinstance(name, str) or not name.isidentifier(): raise ValueError(f"add_weight_tfm: name must be an identifier, got {name!r}")
     if not has_weight_tfms(module):
@@ -159,6 +160,7 @@ def copy_model(
     model:nn.Module, # a model, possibly with weight transforms
 ) -> nn.Module: # an independent copy
     "`copy.deepcopy` that also works between a training forward pass and its backward pass."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     # `module.weight` is then a tensor inside the autograd graph, which deepcopy refuses; the copy recomputes it, so skip it
     memo = {id(m.__dict__['weight']): None for m in model.modules() if has_weight_tfms(m) and 'weight' in m.__dict__}
     res = copy.deepcopy(model, memo)
@@ -258,6 +260,8 @@ def channel_rows(
     groups:int=1, # with `axis=1`, the convolution's groups
 ) -> Tensor: # [output channels, weights per channel]
     "`w` with one row per output channel (see `channel_layout`)."
+    if not isinstance(w, Tensor): raise ValueError(f"channel_rows: w must be a tensor, got {type(w).__name__}")
+    if axis is True or axis is False or not isinstance(axis, int): raise ValueError(f"channel_rows: axis must be 0 or 1, got {axis!r}")
     if axis == 0: return w.reshape(w.shape[0], -1)
     if axis != 1 or w.ndim < 2 or w.shape[0] % groups: raise ValueError(f"channel_rows: axis must be 0, or 1 with groups dividing dim 0; got axis={axis}, groups={groups}, shape {tuple(w.shape)}")
     i,o = w.shape[:2]
