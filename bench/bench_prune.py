@@ -28,7 +28,7 @@ def conv_sparsity(model) -> float:
     "Fraction of zeros in the conv weights the model computes with (the layers both callbacks prune)."
     rep = sparsity_report(model)
     conv = rep[rep.type == 'Conv2d']
-    return conv.zeros.sum() / conv.parameters.sum()
+    return conv.zeros.sum() / conv.params.sum()
 
 def fasterai_cb():
     "fasterai's SparsifyCallback with the same target, window, schedule (cubic agp), scope and criterion."

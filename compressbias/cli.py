@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #8dc3c509
 from __future__ import annotations
-import time, warnings
+import os, time, warnings
 from functools import partial
 from pathlib import Path
 import pandas as pd
@@ -16,35 +16,44 @@ import matplotlib
 from fastcore.script import call_parse
 from .data import teaching_digits
 from .prune import PruneCallback
-from .quantize import QuantizeCallback
-from .population import Population, run_population, digits_learner, fit_one_cycle
+from .quantize import QuantizeCallback, check_bits
+from .core import check_number
+from .population import Population, run_population, digits_learner, one_cycle_fit, check_name
 from .bias import class_impact, pies, pie_summary, group_impact
 
 # %% auto #0
 __all__ = ['demo_variants', 'demo_study', 'demo_report', 'save_outputs', 'demo']
 
 # %% ../nbs/08_cli.ipynb #610b7f8f
+def _sparsity_name(sparsity:float) -> str:
+    "The pruned variant's name: 'prune90' for 0.9, 'prune90.4' for 0.904 (a different sparsity gets a different name)."
+    return f'prune{round(sparsity*100, 4):g}'
+
 def demo_variants(
     sparsity:float=0.9, # target sparsity of the pruned variant, in [0, 1)
     bits:int=4, # weight bits of the quantized variant (2 to 8, or 16)
 ) -> dict: # {name: [callback factories]}, as `run_population` takes them
     "The demo's variants: dense, gradually pruned to `sparsity`, and quantization-aware trained at `bits` bits."
-    PruneCallback(sparsity); QuantizeCallback(bits)   # check the arguments now, not in the middle of the study
-    return {'dense': [], f'prune{round(sparsity*100)}': [partial(PruneCallback, sparsity)], f'int{bits}': [partial(QuantizeCallback, bits)]}
+    sparsity,bits = check_number('sparsity', sparsity, '[0, 1)'),check_bits(bits)   # checked now, not in the middle of the study
+    return {'dense': [], _sparsity_name(sparsity): [partial(PruneCallback, sparsity)], f'int{bits}': [partial(QuantizeCallback, bits)]}
+
+def _check_counts(seeds, epochs) -> tuple:
+    return (check_number('seeds', seeds, '[2, inf)', integer=True),   # a t-test needs two models per variant
+            check_number('epochs', epochs, '[1, inf)', integer=True))
 
 def demo_study(
     out:Path|str, # folder of the study; its runs go to `out/runs`
-    seeds:int=5, # models per variant
+    seeds:int=5, # models per variant (at least 2: a t-test needs two models per variant); seeds 0, 1, ... are used
     sparsity:float=0.9, # target sparsity of the pruned variant
     bits:int=4, # weight bits of the quantized variant
     epochs:int=6, # epochs per model
     executor=None, # a `concurrent.futures.Executor` to train on, or None to train here
 ) -> Population:
     "Train (or resume) the demo's populations on the coloured teaching digits."
-    if not (isinstance(seeds, int) and seeds >= 2): raise ValueError(f"seeds must be an int >= 2 (a t-test needs two models per variant), got {seeds!r}")
-    if not (isinstance(epochs, int) and epochs >= 1): raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    seeds,epochs = _check_counts(seeds, epochs)
+    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
     return run_population(partial(digits_learner, colored=True), demo_variants(sparsity, bits), seeds=range(seeds),
-                          path=Path(out)/'runs', fit=fit_one_cycle(epochs, 1e-2), executor=executor)
+                          path=Path(out)/'runs', fit=one_cycle_fit(epochs, 1e-2), executor=executor)
 
 # %% ../nbs/08_cli.ipynb #000c6c63
 def _pct(x): return f'{x:.1%}'
@@ -68,6 +77,11 @@ def demo_report(
     base:str='dense', # the baseline variant
 ) -> tuple: # (report text, {name: DataFrame})
     "The demo's report: each compressed variant against the baseline, in a few lines, and the tables behind them."
+    if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
+    if not isinstance(meta, pd.DataFrame) or 'group' not in meta: raise ValueError("meta must be the data's meta DataFrame, with a 'group' column")
+    missing = pd.Index(pop.index).difference(meta.index)
+    if len(missing): raise ValueError(f"meta has no row for {len(missing)} of the population's examples (e.g. {missing[0]}): the meta of another data set?")
+    if not isinstance(base, str) or base not in pop.variants: raise ValueError(f"base must be one of the population's variants {pop.variants}, got {base!r}")
     summary = pop.summary()
     tables,lines = {'summary': summary},[f"{len(pop)} models on {len(pop.targets)} test examples of the coloured digits:",
                                          summary.to_string(float_format=lambda v: f'{v:.3f}'),
@@ -86,6 +100,13 @@ def save_outputs(
     data=None, # the `TeachingData` (for the PIE images)
 ) -> list: # the files written
     "Write the report (`report.txt`), each table as CSV and, given `pop` and `data`, the plots as PNG."
+    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
+    if not isinstance(text, str): raise ValueError(f"text must be the report's text (str), got {type(text).__name__}")
+    if not isinstance(tables, dict): raise ValueError(f"tables must be a dict {{name: DataFrame}}, got {type(tables).__name__}")
+    for name,df in tables.items():   # the names become file names
+        check_name('each name in tables', name)
+        if not isinstance(df, pd.DataFrame): raise ValueError(f"tables[{name!r}] must be a DataFrame, got {type(df).__name__}")
+    if pop is not None and not isinstance(pop, Population): raise ValueError(f"pop must be a Population or None, got {type(pop).__name__}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     (out/'report.txt').write_text(text)
     files = [out/'report.txt']
@@ -120,6 +141,8 @@ def demo(
     epochs:int=6, # epochs per model
 ):
     "Train dense, pruned and quantized populations on the coloured teaching digits, and report what compression changes, and for whom."
+    seeds,epochs = _check_counts(seeds, epochs)
+    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
     matplotlib.use('Agg')   # a shell has no display
     start = time.perf_counter()
     print(f"Training {3*seeds} models ({seeds} per variant, {epochs} epochs each) into {out}/runs; finished runs are kept.", flush=True)

@@ -8,94 +8,215 @@ Docs: https://compressbias.github.io/compressbias/forgetting.html.md"""
 from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from torch import Tensor
+from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, SequentialSampler, IterableDataset
 from fastcore.all import *
 from fastai.vision.all import *
-from .vog import example_index
+from .core import check_number, TrainingCallback
+from .vog import example_index, _class_labels
 
 # %% auto #0
 __all__ = ['FORGETTING_COLUMNS', 'forgetting_counts', 'forgetting_summary', 'ForgettingCallback']
 
 # %% ../nbs/04_forgetting.ipynb #72f33633
-FORGETTING_COLUMNS = ['presentations', 'forgetting_events', 'learning_events', 'first_learned', 'never_learned',
-                      'unforgettable', 'forgetting_score']
+FORGETTING_COLUMNS = ['presentations', 'forgetting_events', 'learning_events', 'first_learned', 'learned_for_good',
+                      'never_learned', 'unforgettable', 'forgetting_score']
+
+def _bool_matrix(name:str, a) -> np.ndarray:
+    "`a` as a 2-d boolean array, refusing values other than 0/1 (a probability or a NaN is not a yes or a no)."
+    a = a.detach().cpu().numpy() if isinstance(a, Tensor) else np.asarray(a)
+    if a.ndim!=2: raise ValueError(f"{name} must be a 2-d boolean array [presentations, N], got shape {a.shape}")
+    if a.dtype!=bool and (a.dtype.kind not in 'iuf' or not np.isin(a, (0, 1)).all()):
+        raise ValueError(f"{name} must hold booleans (or 0 and 1), got dtype {a.dtype}" + (" with other values" if a.dtype.kind in 'iuf' else ''))
+    return a.astype(bool)
+
+def _row_epochs(row_epoch, T:int) -> np.ndarray:
+    "The epoch of each of the `T` rows: non-decreasing integers (default: row t is epoch t)."
+    if row_epoch is None: return np.arange(T)
+    e = row_epoch.detach().cpu().numpy() if isinstance(row_epoch, Tensor) else np.asarray(row_epoch)
+    if e.shape!=(T,) or (T and e.dtype.kind not in 'iu') or (T and (np.diff(e)<0).any()):
+        raise ValueError(f"row_epoch must give the epoch of each of the {T} rows, as non-decreasing integers; got {e.dtype} of shape {e.shape}")
+    return e.astype(np.int64)
 
 def forgetting_counts(
     correct:np.ndarray|Tensor, # boolean [presentations, N]: example n classified correctly at row t
     presented:np.ndarray|Tensor|None=None, # boolean [presentations, N]: example n was presented at row t (None: always)
+    row_epoch:np.ndarray|None=None, # the epoch of each row [presentations], non-decreasing (None: row t is epoch t)
+    never_learned_score:float|None=None, # the `forgetting_score` of a never-learned example (None: the number of epochs, as the reference code)
 ) -> pd.DataFrame: # one row per example, with the columns of `FORGETTING_COLUMNS`
-    "Forgetting and learning events between consecutive presentations, the row from which each example stays learned, and never-learned flags."
-    c = np.asarray(correct, dtype=bool)
-    if c.ndim != 2: raise ValueError(f"correct must be a 2-d boolean array [presentations, N], got shape {c.shape}")
-    p = np.ones_like(c) if presented is None else np.asarray(presented, dtype=bool)
-    if p.shape != c.shape: raise ValueError(f"presented must have the shape of correct {c.shape}, got {p.shape}")
+    "Forgetting and learning events between consecutive presentations, when each example was first learned and learned for good, and its forgetting score."
+    c = _bool_matrix('correct', correct)
+    p = np.ones_like(c) if presented is None else _bool_matrix('presented', presented)
+    if p.shape!=c.shape: raise ValueError(f"presented must have the shape of correct {c.shape}, got {p.shape}")
     T,N = c.shape
-    t = np.arange(T)[:,None]
-    last = np.maximum.accumulate(np.where(p, t, -1), axis=0)          # last presentation at or before row t
-    prev = np.vstack([np.full((1,N), -1), last[:-1]])                  # ... strictly before row t
-    prev_ok = c[prev.clip(0), np.arange(N)] & (prev>=0)
-    prev_bad = ~c[prev.clip(0), np.arange(N)] & (prev>=0)
-    forget,learn = (p & prev_ok & ~c).sum(0),(p & prev_bad & c).sum(0)
+    e = _row_epochs(row_epoch, T)
+    nl = len(np.unique(e)) if never_learned_score is None else check_number('never_learned_score', never_learned_score, '[0, inf]')
+    t,cols = np.arange(T)[:,None],np.arange(N)
+    last = np.maximum.accumulate(np.where(p, t, -1), axis=0) if T else np.zeros((0,N), int)  # last presentation at or before row t
+    prev = np.vstack([np.full((1,N), -1), last[:-1]]) if T else last                        # ... strictly before row t
+    prev_c = c[prev.clip(0), cols] if T else c
+    forget,learn = (p & (prev>=0) & prev_c & ~c).sum(0),(p & (prev>=0) & ~prev_c & c).sum(0)
     n_pres = p.sum(0)
-    never = (n_pres>0) & ~(p & c).any(0)
-    last_wrong = np.where(p & ~c, t, -1).max(0)                        # -1 when never wrong
-    after = np.where(p & (t > last_wrong), t, T).min(0)               # first presentation after the last mistake
+    seen,never = n_pres>0,(n_pres>0) & ~(p & c).any(0)
+    def epoch_of(row): return np.where(row<T, e[row.clip(0, max(T-1, 0))] if T else np.nan, np.nan)
+    first_ok = np.where(p & c, t, T).min(0, initial=T)                                 # the first presentation classified correctly
+    last_wrong = np.where(p & ~c, t, -1).max(0, initial=-1)
+    for_good = np.where(p & (t>last_wrong), t, T).min(0, initial=T)                    # the first presentation after the last mistake
     return pd.DataFrame(dict(presentations=n_pres, forgetting_events=forget, learning_events=learn,
-                             first_learned=np.where(after<T, after, np.nan), never_learned=never,
-                             unforgettable=(n_pres>0) & ~never & (forget==0),
-                             forgetting_score=np.where(never, n_pres, forget)))
+                             first_learned=epoch_of(first_ok).astype(float), learned_for_good=epoch_of(for_good).astype(float),
+                             never_learned=never, unforgettable=seen & ~never & (forget==0),
+                             forgetting_score=np.where(seen, np.where(never, nl, forget), np.nan).astype(float)))
 
 # %% ../nbs/04_forgetting.ipynb #4d140561
 def forgetting_summary(
     df:pd.DataFrame, # per-example counts with a `label` column, as in `ForgettingCallback.df`
 ) -> pd.DataFrame: # one row per class
-    "Per class: examples, mean forgetting events, fractions unforgettable and never learned, mean first-learned epoch."
-    return df.groupby('label').agg(examples=('forgetting_events','size'), forgetting_events=('forgetting_events','mean'),
-                                   unforgettable=('unforgettable','mean'), never_learned=('never_learned','mean'),
-                                   first_learned=('first_learned','mean'))
+    "Per class: examples, how many were presented, and over those the mean forgetting events and score, the fractions unforgettable and never learned, and the mean epochs first learned and learned for good."
+    if not isinstance(df, pd.DataFrame): raise ValueError(f"df must be a DataFrame of per-example counts (forgetting_counts, with a label column), got {type(df).__name__}")
+    missing = [c for c in ['label', *FORGETTING_COLUMNS] if c not in df]
+    if missing: raise ValueError(f"df lacks the columns {missing}: give it the result of forgetting_counts with a label column (ForgettingCallback.df)")
+    seen = df[df.presentations>0]
+    counts = df.groupby('label', dropna=False).agg(examples=('presentations', 'size'), presented=('presentations', lambda s: int((s>0).sum())))
+    means = seen.groupby('label', dropna=False)[['forgetting_events', 'forgetting_score', 'unforgettable', 'never_learned', 'first_learned', 'learned_for_good']].mean()
+    return counts.join(means.astype(float))
+
+# %% ../nbs/04_forgetting.ipynb #0c244cf9
+class _DrawnOrder:
+    "Keeps the order a fastai DataLoader draws for each pass, by wrapping its `get_idxs` (an overridable method) until the last user releases it."
+    def __init__(self, dl):
+        self.dl,self.own,self.drawn,self.users = dl,dl.__dict__.get('get_idxs'),None,0
+        self.orig = dl.get_idxs
+        dl.get_idxs = self.get_idxs     # a bound method: `dl.new(...)` does not copy it to the loaders it makes
+    @classmethod
+    def on(cls, dl):
+        "The wrapper of `dl`: the one already there (two callbacks share it), else a new one."
+        cur = getattr(dl.__dict__.get('get_idxs'), '__self__', None)
+        res = cur if isinstance(cur, cls) and cur.dl is dl else cls(dl)
+        res.users += 1
+        return res
+    def get_idxs(self):
+        self.drawn = list(self.orig())
+        return self.drawn
+    def release(self):
+        "Give `dl` its own `get_idxs` back once nobody reads the order any more."
+        self.users -= 1
+        if self.users > 0: return
+        if self.own is None: self.dl.__dict__.pop('get_idxs', None)
+        else: self.dl.get_idxs = self.own
+
+def _occurrence(order:np.ndarray) -> np.ndarray:
+    "For each position of `order`, how many times its value came earlier (0 at its first occurrence)."
+    o = np.argsort(order, kind='stable')
+    s = order[o]
+    first = np.r_[True, s[1:]!=s[:-1]] if len(s) else np.zeros(0, bool)
+    k = np.empty(len(order), np.int64)
+    k[o] = np.arange(len(s)) - np.maximum.accumulate(np.where(first, np.arange(len(s)), 0))
+    return k
+
+def _training_order(dl) -> tuple: # (a `_DrawnOrder` or None, the fixed order or None, the batch size)
+    "How to know which dataset positions each batch of the training loader `dl` holds, or a `ValueError` saying why it cannot be known."
+    if isinstance(dl, DataLoader):
+        if not dl.indexed or dl.n is None or dl.bs is None:
+            raise ValueError(f"ForgettingCallback needs a training DataLoader over an indexed dataset, in batches; got indexed={dl.indexed}, n={dl.n}, bs={dl.bs}")
+        return _DrawnOrder.on(dl),None,dl.bs
+    if isinstance(dl, TorchDataLoader):
+        bs = dl.batch_sampler
+        if (not isinstance(dl.dataset, IterableDataset) and type(bs) is BatchSampler and type(bs.sampler) is SequentialSampler):
+            return None,list(range(len(dl.dataset))),bs.batch_size
+        raise ValueError("ForgettingCallback needs to know which examples each training batch holds: a torch DataLoader tells it only when it "
+                         f"reads its dataset in order (shuffle=False), and this one uses {type(getattr(bs, 'sampler', None)).__name__}. To shuffle, "
+                         "build the training loader with fastai, e.g. fastai.data.load.DataLoader(dataset, bs=64, shuffle=True, drop_last=True)")
+    raise ValueError(f"ForgettingCallback needs a fastai or torch DataLoader for the training set, got {type(dl).__name__}")
 
 # %% ../nbs/04_forgetting.ipynb #cd8201e4
-class ForgettingCallback(Callback):
+class ForgettingCallback(TrainingCallback):
     "Record, for every training example, whether each of its training minibatches classified it correctly; results in `learn.forgetting.df`."
     # reads `pred` after MixedPrecision (10) has cast it to fp32, and adds its `forgotten` column before the Recorder (50) names its columns
     order,run_valid = MixedPrecision.order+1,False
-    def __init__(self): self.df,self.per_class,self.correct,self.presented = None,None,None,None
+    _stateattrs = ('_drawn','_fixed','_bs','_order','_k','_block','_blocks','_last','_labels','_forgotten')
+    _drawn = _fixed = _bs = _order = _k = _block = _blocks = _last = _labels = None
+    _forgotten = 0
+    def __init__(self): self.df = self.per_class = self.correct = self.presented = self.row_epoch = None
+
+    @property
+    def columns(self): return {'forgotten': lambda: self._forgotten}
 
     def before_fit(self):
-        self.run = not hasattr(self.learn, 'lr_finder') and not hasattr(self, 'gather_preds')
-        if not self.run: return
-        n = len(self.dls.train.dataset)
-        self.correct,self.presented = np.zeros((self.n_epoch, n), bool),np.zeros((self.n_epoch, n), bool)
-        self._labels,self._last = np.full(n, -1),np.zeros(n, np.int8)     # last outcome: 0 unseen, 1 correct, -1 wrong
-        self.forgotten = 0
-        self._metric = ValueMetric(self._forgotten_value, 'forgotten')
-        self.learn.metrics = self.learn.metrics + [self._metric]
+        super().before_fit()
+        if not self._started: self._release()          # the wrapper an interrupted fit left on its training DataLoader
 
-    def _forgotten_value(self): return self.forgotten
-    def before_train(self): self.forgotten = 0
+    def start_fit(self):
+        self._drawn,self._fixed,self._bs = _training_order(self.dls.train)
+        n = len(self.dls.train.dataset)
+        self._blocks,self._last,self._labels = [],np.zeros(n, np.int8),np.full(n, -1)   # last outcome: 0 unseen, 1 correct, -1 wrong
+
+    def before_train(self):
+        super().before_train()
+        if not self.fitting: return
+        self._block,self._forgotten = None,0
+        if self._drawn is not None: self._drawn.drawn = None
+
+    def _open_block(self):
+        "At the epoch's first batch: the order drawn for it, which occurrence of its example each position is, and a block of rows for the epoch."
+        order = self._fixed if self._drawn is None else self._drawn.drawn
+        if order is None: raise ValueError("ForgettingCallback: the training DataLoader did not draw its order through get_idxs")
+        self._order = np.asarray(order, dtype=np.int64)
+        used = self._order[:min(len(self._order), len(self.dl)*self._bs)]
+        self._k = k = _occurrence(self._order)       # an example drawn twice in an epoch (sampling with replacement) is presented twice
+        rows = int(k[:len(used)].max())+1 if len(used) else 1
+        n = len(self._last)
+        self._block = np.zeros((2, rows, n), bool)      # correct, presented
 
     def batch_indices(self) -> np.ndarray: # dataset positions of the examples of the current training batch
         "Where the current batch's examples sit in the training dataset, from the order the DataLoader drew for this epoch."
-        idxs = getattr(self.dl, '_DataLoader__idxs', None)
-        if idxs is None: raise ValueError("ForgettingCallback needs a fastai DataLoader for the training set (one that keeps its order in get_idxs)")
-        bs = self.dl.bs
-        return np.asarray(idxs[self.iter*bs:(self.iter+1)*bs])
+        if self._order is None: raise ValueError("batch_indices is known during a training fit only")
+        return self._order[self.iter*self._bs:(self.iter+1)*self._bs]
 
     def after_pred(self):
-        if hasattr(self, 'gather_preds'): return
-        idx = self.batch_indices()
-        y = self.yb[0].as_subclass(Tensor)
-        if len(idx) != len(y): raise ValueError(f"ForgettingCallback: batch {self.iter} holds {len(y)} examples but the DataLoader's order gives {len(idx)}")
-        ok = (self.pred.argmax(-1) == y).cpu().numpy()
-        self.correct[self.epoch, idx],self.presented[self.epoch, idx] = ok,True
-        self.forgotten += int(((self._last[idx]==1) & ~ok).sum())
-        self._last[idx] = np.where(ok, 1, -1)
+        if not self.fitting: return
+        if self._block is None: self._open_block()
+        idx,k = self.batch_indices(),self._k[self.iter*self._bs:(self.iter+1)*self._bs]
+        pred = self.pred
+        if not isinstance(pred, Tensor) or pred.ndim!=2:
+            raise ValueError("ForgettingCallback scores classifiers: the model's output must be [batch, classes], got "
+                             + (f"shape {tuple(pred.shape)}" if isinstance(pred, Tensor) else type(pred).__name__))
+        if len(self.yb)!=1: raise ValueError(f"ForgettingCallback needs one target per batch, got {len(self.yb)}")
+        y = _class_labels(self.yb[0], len(pred), 'the training targets')
+        if len(idx)!=len(y): raise ValueError(f"ForgettingCallback: batch {self.iter} holds {len(y)} examples but the DataLoader's order gives {len(idx)}")
+        if len(y) and (y.min()<0 or y.max()>=pred.shape[1]): raise ValueError(f"ForgettingCallback: the targets hold labels outside 0..{pred.shape[1]-1}, the classes of the model's output")
+        ok = (pred.argmax(-1).as_subclass(Tensor)==y.to(pred.device)).cpu().numpy()
+        self._block[0, k, idx],self._block[1, k, idx] = ok,True
         self._labels[idx] = y.cpu().numpy()
 
-    def after_fit(self):
-        self.learn.metrics = self.learn.metrics.filter(lambda m: m is not self._metric)
-        self.correct,self.presented = self.correct[:self.epoch+1],self.presented[:self.epoch+1]   # a fit may stop early
-        res = forgetting_counts(self.correct, self.presented)
-        res.insert(0, 'label', self._labels)
-        res.index = pd.Index(example_index(self.dls.train.dataset), name='index')
-        self.df,self.per_class = res,forgetting_summary(res)
-        self._metric = self._labels = self._last = None
+    def _close_block(self):
+        "File the epoch's rows; count the forgetting events of the epoch, starting from each example's last outcome before it."
+        c,p = self._block
+        events = forgetting_counts(np.vstack([self._last[None]==1, c]), np.vstack([self._last[None]!=0, p])).forgetting_events
+        self._forgotten = int(events.sum())
+        seen = p.any(0)
+        last_row = p.shape[0]-1-np.argmax(p[::-1], 0)
+        self._last = np.where(seen, np.where(c[last_row, np.arange(len(seen))], 1, -1), self._last).astype(np.int8)
+        self._blocks.append((self.epoch, c, p))
+        self._block = None
+
+    def after_train(self):       # before validation, where the Recorder reads the `forgotten` column
+        if self.fitting and self._block is not None: self._close_block()
+    def after_epoch(self):       # an epoch cancelled during training (CancelEpochException) skips after_train
+        if self.fitting and self._block is not None: self._close_block()
+
+    def end_fit(self):
+        try:
+            if self._block is not None: self._close_block()          # a fit cancelled in the middle of an epoch
+            n = len(self._last)
+            blocks = self._blocks or [(0, np.zeros((0, n), bool), np.zeros((0, n), bool))]
+            c,p = np.vstack([b[1] for b in blocks]),np.vstack([b[2] for b in blocks])
+            e = np.concatenate([np.full(len(b[1]), b[0]) for b in blocks]).astype(np.int64)
+            res = forgetting_counts(c, p, e)
+            seen = res.presentations.to_numpy()>0        # the label of an example never presented is unknown: <NA>
+            res.insert(0, 'label', self._labels if seen.all() else pd.Series(self._labels, dtype='Int64').mask(~seen).array)
+            res.index = pd.Index(example_index(self.dls.train.dataset), name='index')
+            self.df,self.per_class,self.correct,self.presented,self.row_epoch = res,forgetting_summary(res),c,p,e
+        finally: self._release()
+
+    def _release(self):
+        if self._drawn is not None: self._drawn.release()
+        self._drawn = self._fixed = self._order = self._k = self._block = self._blocks = self._last = self._labels = None

@@ -6,225 +6,143 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import json, os, random, time, uuid
+import enum, hashlib, inspect, json, math, numbers, os, random, re, socket, threading, time, types, uuid, warnings, weakref
 from concurrent.futures import Executor, as_completed
 from functools import partial
 import numpy as np, pandas as pd, torch
 from torch import nn
 from fastcore.all import *
+from fastai.callback.core import Callback
+import fastai.callback.schedule   # Learner.fit_one_cycle
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 import compressbias
+from .core import check_number, TrainingCallback
 from .prune import model_sparsity
 from .quantize import model_bits
 
 # %% auto #0
-__all__ = ['run_name', 'save_run', 'load_run', 'fit_one_cycle', 'seed_loaders', 'train_run', 'run_population', 'Population',
-           'modal_labels', 'digits_learner']
+__all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'one_cycle_fit',
+           'seed_loaders', 'digits_learner', 'variant_definition', 'fingerprint', 'train_run', 'run_population',
+           'Population', 'modal_labels']
+
+# %% ../nbs/05_population.ipynb #9b1f3c20
+_NAME_RULE = "letters, digits and . _ - + (starting with a letter or digit, at most 100 characters, no '__' or '..')"
+_NAME_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+-]{0,99}')
+
+def check_name(
+    name:str, # the argument's name, for the message
+    value, # the value given
+) -> str:
+    "`value` if it is safe as (part of) a file name, else a `ValueError` naming `name` and what a name may hold."
+    if not (isinstance(value, str) and _NAME_RE.fullmatch(value) and '__' not in value and '..' not in value):
+        raise ValueError(f"{name} must be a name of {_NAME_RULE}, so that it makes a safe file name; got {value!r}")
+    return value
+
+_MAX_SEED = 2**32 - 2   # fastai seeds numpy with seed % (2**32-1): larger seeds would repeat smaller ones
+
+def _check_seed(name, seed): return check_number(name, seed, f'[0, {_MAX_SEED}]', integer=True)
+
+def _check_seeds(seeds) -> list:
+    "The seeds as a list of distinct Python ints, or a `ValueError` that says what is wrong."
+    if isinstance(seeds, (str, bytes, dict)) or not hasattr(seeds, '__iter__'):
+        raise ValueError(f"seeds must be a list of seeds, e.g. range(5) or [0, 1, 2], got {seeds!r}")
+    seeds = [_check_seed(f'seeds[{i}]', s) for i,s in enumerate(seeds)]
+    if not seeds: raise ValueError("seeds must name at least one seed")
+    twice = sorted({s for s in seeds if seeds.count(s) > 1})
+    if twice: raise ValueError(f"seeds must be distinct; {twice} given more than once")
+    return seeds
 
 # %% ../nbs/05_population.ipynb #6092f0b2
 def _versions() -> dict:
     import fastai
     return dict(compressbias=compressbias.__version__, torch=torch.__version__, fastai=fastai.__version__)
 
-def run_name(variant:str, seed:int) -> str:
-    "File name of the run of `variant` with `seed`."
-    return f'{variant}__seed{seed}.npz'
+def run_name(
+    variant:str, # the variant's name (see `check_name`)
+    seed:int, # the run's seed
+) -> str:
+    "File name of the run of `variant` with `seed`: `<variant>__seed<n>.npz`."
+    return f"{check_name('variant', variant)}__seed{_check_seed('seed', seed)}.npz"
+
+_RUN_RE = re.compile(r'(?P<variant>.+)__seed(?P<seed>0|[1-9][0-9]*)\.npz')
+_TMP_RE = re.compile(r'\.tmp-(?P<run>.+__seed[0-9]+)-[0-9a-f]{32}\.npz')
+
+def _parse_run_name(name:str) -> tuple|None:
+    "(variant, seed) if `name` is a canonical run file name, else None."
+    m = _RUN_RE.fullmatch(name)
+    if not m or not _NAME_RE.fullmatch(m['variant']) or '__' in m['variant'] or '..' in m['variant']: return None
+    if int(m['seed']) > _MAX_SEED: return None
+    return m['variant'],int(m['seed'])
+
+def _json_number(o):
+    "numpy numbers in a record are numbers; anything else JSON cannot hold is an error."
+    if isinstance(o, np.generic): return o.item()
+    raise TypeError(f"{type(o).__name__} {o!r:.40} is not JSON-serialisable")
 
 def save_run(
-    path:Path, # the population's folder
+    path:Path|str, # the population's folder
     record:dict, # variant, seed, accuracy, ... (JSON-serialisable)
-    **arrays # targets, preds, probs, index
-):
+    **arrays # targets, preds, probs, index: numeric arrays
+) -> Path: # the run's file
     "Write one run's file atomically: a temporary file in the same folder, then a rename."
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir(): raise ValueError(f"path must be an existing folder, got {path!r}")
     path = Path(path)
+    if not isinstance(record, dict) or 'variant' not in record or 'seed' not in record:
+        raise ValueError(f"record must be a dict with the run's variant and seed, got {record!r}")
     final = path/run_name(record['variant'], record['seed'])
-    tmp = path/f'.tmp-{uuid.uuid4().hex}.npz'
-    with open(tmp, 'wb') as f:
-        np.savez(f, record=np.array(json.dumps(record)), **arrays)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, final)  # atomic on POSIX and Windows: readers see the old state or the whole new file
+    try: text = json.dumps(record, allow_nan=False, default=_json_number)
+    except (TypeError, ValueError) as e: raise ValueError(f"record must hold only JSON numbers, strings, lists and dicts: {e}") from None
+    arrays = {k: np.asarray(a) for k,a in arrays.items()}
+    for k,a in arrays.items():   # an object array would be pickled, and load_run (allow_pickle=False) could never read it
+        if a.dtype.kind not in 'biufcUS': raise ValueError(f"arrays: {k} must be numeric (or text), got dtype {a.dtype}")
+    tmp = path/f".tmp-{final.stem}-{uuid.uuid4().hex}.npz"   # named after its run: a claimant knows which are its own
+    try:
+        with open(tmp, 'wb') as f:
+            np.savez(f, record=np.array(text), **arrays)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, final)  # atomic on POSIX and Windows: readers see the old state or the whole new file
+    finally: tmp.unlink(missing_ok=True)
     return final
 
 def load_run(
-    fn:Path, # a run's `.npz` file
+    fn:Path|str, # a run's `.npz` file
 ) -> tuple: # (record, arrays)
-    "Read one run's file without unpickling anything."
-    with np.load(fn, allow_pickle=False) as f:
-        return json.loads(str(f['record'])), {k:f[k] for k in f.files if k!='record'}
+    "Read one run's file without unpickling anything; a file that is not one is a `ValueError` naming it."
+    try:
+        with np.load(fn, allow_pickle=False) as f: arrays = {k:f[k] for k in f.files}
+        record = json.loads(str(arrays.pop('record')))
+    except Exception as e: raise ValueError(f"{fn}: not a readable run file ({type(e).__name__}: {e})") from None
+    if not isinstance(record, dict): raise ValueError(f"{fn}: not a readable run file (its record is not a dict)")
+    return record,arrays
 
 # %% ../nbs/05_population.ipynb #a81e865f
-def fit_one_cycle(
+def one_cycle_fit(
     n_epoch:int=10, # epochs
-    lr_max:float=1e-2, # peak learning rate
+    lr_max:float|slice=1e-2, # peak learning rate (a `slice` for discriminative rates, as in fastai)
+    **kwargs # more arguments of `Learner.fit_one_cycle`: `div`, `pct_start`, `wd`, ...
 ) -> partial: # `fit(learn, cbs)`
-    "A picklable `fit(learn, cbs)` that trains with the one-cycle policy."
-    return partial(_fit_one_cycle, n_epoch=n_epoch, lr_max=lr_max)
+    "A picklable fit recipe, `fit(learn, cbs)`, that trains with fastai's one-cycle policy: it describes a fit, and fits when called."
+    n_epoch = check_number('n_epoch', n_epoch, '[1, inf)', integer=True)
+    if not isinstance(lr_max, slice): lr_max = check_number('lr_max', lr_max, '(0, inf)')
+    allowed = set(inspect.signature(Learner.fit_one_cycle).parameters) - {'self', 'n_epoch', 'lr_max', 'cbs'}
+    unknown = sorted(set(kwargs) - allowed)
+    if unknown: raise ValueError(f"one_cycle_fit: {unknown} are not arguments of Learner.fit_one_cycle; it takes {sorted(allowed)}")
+    return partial(_one_cycle_fit, n_epoch=n_epoch, lr_max=lr_max, **kwargs)
 
-def _fit_one_cycle(learn, cbs, n_epoch, lr_max): learn.fit_one_cycle(n_epoch, lr_max, cbs=cbs)
+def _one_cycle_fit(learn, cbs, n_epoch, lr_max, **kwargs): learn.fit_one_cycle(n_epoch, lr_max, cbs=cbs, **kwargs)
 
 def seed_loaders(
     dls:DataLoaders, # the Learner's DataLoaders
     seed:int, # the run's seed
 ):
     "Give each DataLoader its own random generator, derived from `seed` alone, for its shuffles."
+    if not hasattr(dls, 'loaders'): raise ValueError(f"dls must be fastai DataLoaders, got {type(dls).__name__}")
+    seed = _check_seed('seed', seed)
     # fastai seeds a DataLoader from Python's global `random` when it is made, which other threads (a Dask worker's) may also draw from
     for i,dl in enumerate(dls.loaders): dl.rng = random.Random(f'{seed}-{i}')
-
-def train_run(
-    make_learner:callable, # builds a fresh `Learner`, called with no arguments after the seed is set
-    variant:str, # name of the variant
-    cb_factories:list, # callables making the variant's callbacks (e.g. `partial(PruneCallback, .9)`)
-    seed:int, # seed of initialisation and data order
-    path:Path, # the population's folder, where the run's file goes
-    fit:callable, # `fit(learn, cbs)` trains the Learner with the callbacks
-    ds_idx:int=1, # which set to evaluate: 1, the valid set (the teaching data's test split)
-) -> Path: # the run's file
-    "Train one (variant, seed) run, evaluate it, and save its predictions and record."
-    set_seed(seed, reproducible=True)
-    learn = make_learner()
-    seed_loaders(learn.dls, seed)
-    start = time.perf_counter()
-    with learn.no_bar(), learn.no_logging(): fit(learn, [f() for f in cb_factories])
-    secs = time.perf_counter() - start
-    with learn.no_bar(): probs,targets = learn.get_preds(ds_idx=ds_idx)
-    preds = probs.argmax(1)
-    items = learn.dls[ds_idx].items
-    index = np.asarray(items) if len(items) and isinstance(items[0], (int, np.integer)) else np.arange(len(targets))
-    record = dict(variant=variant, seed=int(seed), accuracy=float((preds==targets).float().mean()),
-                  sparsity=model_sparsity(learn.model), bits=model_bits(learn.model), seconds=secs, **_versions())
-    return save_run(path, record, targets=targets.numpy(), preds=preds.numpy().astype(np.int64),
-                    probs=probs.numpy().astype(np.float32), index=index.astype(np.int64))
-
-# %% ../nbs/05_population.ipynb #ae840b25
-def _check_variants(variants):
-    if not isinstance(variants, dict) or not variants: raise ValueError(f"variants must be a non-empty dict {{name: [callback factories]}}, got {variants!r}")
-    for name,cbs in variants.items():
-        if not isinstance(name, str) or not name or '__' in name or '/' in name:
-            raise ValueError(f"variants: a name must be a non-empty string without '__' or '/', got {name!r}")
-        if not all(callable(c) for c in L(cbs)): raise ValueError(f"variants[{name!r}] must be a list of callables that make callbacks")
-
-def run_population(
-    make_learner:callable, # builds a fresh `Learner`; picklable (a module-level function or a `partial`) to use an executor
-    variants:dict, # {name: [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)]}
-    seeds:list, # seeds; each variant is trained once per seed
-    path:Path|str, # folder of the study, one file per run
-    fit:callable=None, # `fit(learn, cbs)`; default `fit_one_cycle(10, 1e-2)`
-    executor:Executor|None=None, # where to run: None runs here, one after another
-    ds_idx:int=1, # which set to evaluate (1: the valid set)
-) -> 'Population': # the whole study, finished runs included
-    "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
-    _check_variants(variants)
-    seeds = [int(s) for s in seeds]
-    if not seeds: raise ValueError("seeds must name at least one seed")
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    for tmp in path.glob('.tmp-*.npz'): tmp.unlink()  # left by a run killed while writing
-    fit = fit or fit_one_cycle()
-    todo = [(v,s) for v in variants for s in seeds if not (path/run_name(v, s)).exists()]
-    args = [(make_learner, v, list(L(variants[v])), s, path, fit, ds_idx) for v,s in todo]
-    if executor is None:
-        for a in progress_bar(args, leave=False): train_run(*a)
-    else:
-        futures = [executor.submit(train_run, *a) for a in args]
-        for f in progress_bar(as_completed(futures), total=len(futures), leave=False): f.result()
-    return Population(path, variants=list(variants))
-
-# %% ../nbs/05_population.ipynb #a8daa924
-class Population:
-    "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
-    def __init__(self,
-        path:Path|str, # folder written by `run_population`
-        variants:list|None=None, # keep only these variants, in this order (default: all found, alphabetically)
-    ):
-        self.path = Path(path)
-        files = sorted(self.path.glob('*__seed*.npz'))
-        if not files: raise ValueError(f"Population: no runs in {self.path} (files named <variant>__seed<n>.npz)")
-        recs,arrs = zip(*map(load_run, files))
-        self.runs = pd.DataFrame(recs)
-        self._arrays = list(arrs)
-        n = {len(a['targets']) for a in arrs}
-        if len(n) > 1: raise ValueError(f"Population: runs disagree on the number of examples ({sorted(n)}); one folder holds one study")
-        self.targets,self.index = arrs[0]['targets'],arrs[0]['index']
-        if not all(np.array_equal(a['targets'], self.targets) for a in arrs):
-            raise ValueError("Population: runs were evaluated on different examples (targets differ)")
-        if variants is not None:
-            self._check(variants)
-            keep = self.runs.variant.isin(variants).values
-            self.runs,self._arrays = self.runs[keep].reset_index(drop=True),[a for a,k in zip(self._arrays, keep) if k]
-        self._sort(variants or sorted(self.runs.variant.unique()))
-        self.n_classes = self._arrays[0]['probs'].shape[1]
-
-    def _sort(self, variants):
-        "Order the runs by the position of their variant in `variants`, then by seed (file names sort seed 10 before seed 2)."
-        rank = {v:i for i,v in enumerate(variants)}
-        order = sorted(range(len(self.runs)), key=lambda i: (rank[self.runs.variant[i]], self.runs.seed[i]))
-        self.runs,self._arrays = self.runs.iloc[order].reset_index(drop=True),[self._arrays[i] for i in order]
-
-    @classmethod
-    def from_arrays(cls,
-        targets:np.ndarray, # true class per example `[examples]`
-        preds:dict, # {variant: predicted classes `[models, examples]`}
-        probs:dict|None=None, # {variant: probabilities `[models, examples, classes]`}; default one-hot of `preds`
-        n_classes:int|None=None, # number of classes (default: inferred)
-        index:np.ndarray|None=None, # example indices (default 0..examples-1)
-    ) -> 'Population':
-        "A population from arrays in memory, for the analysis functions (and their tests) without training."
-        targets = np.asarray(targets)
-        if not preds: raise ValueError("Population.from_arrays: preds must hold at least one variant")
-        preds = {v: np.asarray(p) for v,p in preds.items()}
-        for v,p in preds.items():
-            if p.ndim != 2 or p.shape[1] != len(targets):
-                raise ValueError(f"Population.from_arrays: preds[{v!r}] must be [models, {len(targets)} examples], got shape {p.shape}")
-        n_classes = n_classes or int(max(targets.max(), *(p.max() for p in preds.values()))) + 1
-        probs = probs or {v: np.eye(n_classes, dtype=np.float32)[p] for v,p in preds.items()}
-        self = cls.__new__(cls)
-        self.path,self.targets,self.n_classes = None,targets,n_classes
-        self.index = np.arange(len(targets)) if index is None else np.asarray(index)
-        self.runs = pd.DataFrame([dict(variant=v, seed=i, accuracy=float((p[i]==targets).mean())) for v,p in preds.items() for i in range(len(p))])
-        self._arrays = [dict(preds=p[i], probs=np.asarray(probs[v])[i]) for v,p in preds.items() for i in range(len(p))]
-        return self
-
-    @property
-    def variants(self) -> list: return list(dict.fromkeys(self.runs.variant))
-    def __len__(self): return len(self.runs)
-    def __repr__(self):
-        counts = ', '.join(f'{v}: {n}' for v,n in self.runs.variant.value_counts(sort=False).items())
-        return f'Population of {len(self)} models on {len(self.targets)} examples ({counts})'
-
-    def _check(self, variants):
-        unknown = [v for v in L(variants) if v not in set(self.runs.variant)]
-        if unknown: raise ValueError(f"unknown variant {unknown[0]!r}; this population has {self.variants}")
-
-    def _stack(self, variant, key):
-        self._check(variant)
-        return np.stack([a[key] for a,v in zip(self._arrays, self.runs.variant) if v==variant])
-
-    def preds(self, variant:str) -> np.ndarray: "Predicted classes `[models, examples]`."; return self._stack(variant, 'preds')
-    def probs(self, variant:str) -> np.ndarray: "Class probabilities `[models, examples, classes]`."; return self._stack(variant, 'probs')
-    def seeds(self, variant:str) -> list: "Seeds of the variant's models, in the order of `preds`."; self._check(variant); return self.runs.seed[self.runs.variant==variant].tolist()
-    def accuracy(self, variant:str) -> np.ndarray: "Top-1 accuracy of each model `[models]`."; return (self.preds(variant)==self.targets).mean(1)
-    def modal(self, variant:str) -> np.ndarray: "The population's modal label per example (`modal_labels`)."; return modal_labels(self.preds(variant), self.n_classes)
-
-    def summary(self) -> pd.DataFrame:
-        "Per variant: models, mean and std of top-1 accuracy, sparsity and bits."
-        aggs = dict(models=('seed','size'), accuracy=('accuracy','mean'), accuracy_std=('accuracy','std'))
-        if 'sparsity' in self.runs: aggs.update(sparsity=('sparsity','mean'), bits=('bits','min'))
-        return self.runs.groupby('variant', sort=False).agg(**aggs)
-
-# %% ../nbs/05_population.ipynb #6f2d11f3
-def modal_labels(
-    preds:np.ndarray, # predicted classes `[models, examples]`
-    n_classes:int|None=None, # number of classes (default: the largest prediction + 1)
-) -> np.ndarray: # `[examples]`
-    "The most frequent prediction per example; ties go to the largest class index."
-    preds = np.asarray(preds)
-    if preds.ndim != 2 or not preds.size: raise ValueError(f"preds must be a non-empty array [models, examples], got shape {preds.shape}")
-    n_classes = n_classes or int(preds.max()) + 1
-    counts = np.stack([(preds==c).sum(0) for c in range(n_classes)])   # [classes, examples]
-    # argmax returns the first maximum: search the reversed classes so the last (largest) wins
-    return n_classes - 1 - counts[::-1].argmax(0)
 
 # %% ../nbs/05_population.ipynb #d1bcfb22
 def digits_learner(
@@ -238,5 +156,650 @@ def digits_learner(
     "A fresh `digits_cnn` Learner on the teaching digits: a picklable `make_learner` for `run_population`."
     from compressbias.data import teaching_digits, digits_cnn
     from fastai.metrics import accuracy
+    bs = check_number('bs', bs, '[1, inf)', integer=True)
     data = teaching_digits(colored=colored, bias=bias, tail=tail, noise=noise, seed=data_seed)
     return Learner(data.dls(bs=bs), digits_cnn(), metrics=accuracy)
+
+# %% ../nbs/05_population.ipynb #e1f7a9c3
+def _factory_hint(cb:Callback) -> str:
+    "The factory to write instead of the callback instance `cb`, e.g. 'partial(PruneCallback, 0.9)'."
+    try:
+        args = []
+        for p in inspect.signature(type(cb)).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name not in vars(cb): continue
+            v = vars(cb)[p.name]
+            if p.default is p.empty: args.append(repr(v))
+            elif not (v is p.default or (isinstance(v, (numbers.Number, str)) and v == p.default)): args.append(f'{p.name}={v!r}')
+    except (TypeError, ValueError): args = ['...']
+    return f"partial({type(cb).__name__}{''.join(', '+a for a in args)})" if args else type(cb).__name__
+
+def _check_factories(variant:str, cb_factories) -> list:
+    "The variant's callback factories as a list, each tried once now, so a bad one fails here and not in a worker."
+    where,facs = f"variants[{variant!r}]",list(L(cb_factories))
+    for i,f in enumerate(facs):
+        if isinstance(f, Callback):
+            raise ValueError(f"{where}[{i}] is a {type(f).__name__} instance, but every run needs a fresh callback: give a factory, e.g. {_factory_hint(f)}")
+        if not callable(f): raise ValueError(f"{where} must be a list of callables that make callbacks; item {i} is {f!r}")
+        try: cb = f()
+        except Exception as e: raise ValueError(f"{where}[{i}] could not make its callback: {type(e).__name__}: {e}") from e
+        if not isinstance(cb, Callback): raise ValueError(f"{where}[{i}] must make a fastai Callback; it made {type(cb).__name__}")
+    return facs
+
+def _check_recipe(make_learner, fit, ds_idx) -> tuple:
+    if not callable(make_learner): raise ValueError(f"make_learner must be a callable that builds a Learner, got {make_learner!r}")
+    if isinstance(fit, Callback) or not callable(fit): raise ValueError(f"fit must be a callable fit(learn, cbs), e.g. one_cycle_fit(10, 1e-2); got {fit!r}")
+    return make_learner,fit,check_number('ds_idx', ds_idx, '[0, inf)', integer=True)
+
+def _study_folder(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)): raise ValueError(f"path must be a folder (str or Path), got {path!r}")
+    path = Path(path)
+    if path.exists() and not path.is_dir(): raise ValueError(f"path must be a folder; {path} is a file")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+# %% ../nbs/05_population.ipynb #7b2c4d90
+_DESCRIBE_BUDGET = 2000   # nodes per description: beyond this a structure is marked opaque rather than walked
+
+def _qualname(o) -> str: return f"{getattr(o, '__module__', None) or '?'}.{getattr(o, '__qualname__', None) or getattr(o, '__name__', '?')}"
+
+def _ref(f):
+    "A function or class by name; lambdas and local functions are opaque (their name does not say what they do)."
+    n = _qualname(f)
+    return {'opaque': n} if '<lambda>' in n or '<locals>' in n else n
+
+def _number(x):
+    if isinstance(x, numbers.Integral): return int(x)
+    if isinstance(x, numbers.Real):
+        f = float(x)
+        if not math.isfinite(f): return {'float': repr(f)}
+        f = float(f'{f:.7g}')   # float32 carries about 7 digits: np.float32(.9) and .9 agree
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+    return {'complex': [_number(x.real), _number(x.imag)]}
+
+def _array(x):
+    "An array or tensor by dtype, shape and a hash of its contents."
+    try:
+        if isinstance(x, torch.Tensor): x = x.detach().cpu().float() if x.dtype == torch.bfloat16 else x.detach().cpu()
+        a = np.asarray(x)
+        if a.dtype.kind not in 'biufcUS': return {'opaque': f'array of {a.dtype}'}
+        return {'array': f'{a.dtype.name}{list(a.shape)}', 'sha256': hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()[:16]}
+    except Exception: return {'opaque': _qualname(type(x))}
+
+def _weights(m:nn.Module) -> str:
+    "A hash of a module's parameters and buffers."
+    h = hashlib.sha256()
+    for k,t in m.state_dict().items(): h.update(k.encode()); h.update(json.dumps(_array(t)).encode())
+    return h.hexdigest()[:16]
+
+def _bound(func, args, kwargs) -> dict:
+    "A partial's arguments by parameter name (positional ones included), or by position where the signature cannot say."
+    try: return dict(inspect.signature(func).bind_partial(*args, **kwargs).arguments)
+    except (TypeError, ValueError): return {**{str(i): a for i,a in enumerate(args)}, **kwargs}
+
+def _describe(
+    x, # a factory, a fit recipe, an argument, ...
+) -> object: # JSON-serialisable
+    "A JSON description of `x` that says what it does, not where it lives in memory: the fingerprint's building block."
+    budget,walking = [_DESCRIBE_BUDGET],set()
+    def d(o):
+        budget[0] -= 1
+        if budget[0] < 0: return {'opaque': _qualname(type(o))}
+        if o is None or isinstance(o, (bool, str)): return o
+        if isinstance(o, np.bool_): return bool(o)
+        if isinstance(o, np.str_): return str(o)
+        if isinstance(o, numbers.Number): return _number(o)
+        if isinstance(o, enum.Enum): return f'{_qualname(type(o))}.{o.name}'
+        if isinstance(o, (torch.Tensor, np.ndarray)): return _array(o)
+        if isinstance(o, os.PathLike): return os.fspath(o)
+        if isinstance(o, (type, types.FunctionType, types.BuiltinFunctionType)): return _ref(o)
+        if isinstance(o, (list, tuple, L)) and len(o) > 64: return _array(list(o))   # long lists are data: hash them
+        if isinstance(o, (list, tuple, L, set, frozenset, dict)) and len(o) > budget[0]: return {'opaque': f'{_qualname(type(o))} of {len(o)}'}
+        if id(o) in walking: return {'cycle': _qualname(type(o))}   # a reference back to an object being described
+        walking.add(id(o))
+        try: return walk(o)
+        finally: walking.discard(id(o))
+    def walk(o):
+        if isinstance(o, slice): return {'slice': [d(o.start), d(o.stop), d(o.step)]}
+        if isinstance(o, partial):
+            return d(o.func) if not (o.args or o.keywords) else {'partial': d(o.func), 'args': d(_bound(o.func, o.args, o.keywords))}
+        if isinstance(o, (list, tuple, L)): return [d(i) for i in o]
+        if isinstance(o, (set, frozenset)): return sorted((d(i) for i in o), key=lambda v: json.dumps(v, sort_keys=True))
+        if isinstance(o, dict): return {str(k): d(v) for k,v in o.items()}
+        if inspect.ismethod(o): return {'method': _ref(o.__func__), 'self': d(o.__self__)}
+        if not hasattr(o, '__dict__'): return {'opaque': _qualname(type(o))}
+        desc = {'object': _ref(type(o)), 'state': d({k:v for k,v in vars(o).items() if not k.startswith('_')})}
+        if isinstance(o, nn.Module): desc.update(repr=repr(o), weights=_weights(o))
+        return desc
+    return d(x)
+
+def variant_definition(
+    make_learner:callable, # builds a fresh `Learner`
+    cb_factories:list, # the variant's callback factories
+    fit:callable, # the fit recipe, `fit(learn, cbs)`
+    ds_idx:int=1, # the evaluated set
+) -> dict:
+    "What makes a variant's runs what they are, described in JSON (functions by name, partials by their arguments, numbers by value): the input of its fingerprint."
+    return dict(learner=_describe(make_learner), callbacks=[_describe(f) for f in L(cb_factories)], fit=_describe(fit), ds_idx=_describe(ds_idx))
+
+def _canonical(o) -> str: return json.dumps(o, sort_keys=True, separators=(',', ':'))
+
+def fingerprint(
+    definition:dict, # a `variant_definition`
+) -> str:
+    "A short hash of `definition`'s canonical JSON: equal definitions, equal fingerprints."
+    try: text = _canonical(definition)
+    except (TypeError, ValueError): text = None
+    if not isinstance(definition, dict) or text is None: raise ValueError(f"definition must be a JSON-serialisable dict (a variant_definition), got {definition!r:.80}")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+def _opaque(o, where='') -> list:
+    "Where a description holds parts it could not describe, as ['callbacks[0]: __main__.<lambda>', ...]."
+    if isinstance(o, dict):
+        if set(o) == {'opaque'}: return [f"{where or 'it'}: {o['opaque']}"]
+        return [x for k,v in o.items() for x in _opaque(v, f'{where}.{k}' if where else k)]
+    if isinstance(o, list): return [x for i,v in enumerate(o) for x in _opaque(v, f'{where}[{i}]')]
+    return []
+
+_ABSENT = object()
+
+def _differences(old, new, where='') -> list:
+    "The places where two descriptions differ, as (where, old, new)."
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [x for k in sorted(set(old) | set(new))
+                for x in _differences(old.get(k, _ABSENT), new.get(k, _ABSENT), f'{where}.{k}' if where else k)]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [x for i,(a,b) in enumerate(zip(old, new)) for x in _differences(a, b, f'{where}[{i}]')]
+    if old is _ABSENT or new is _ABSENT or _canonical(old) != _canonical(new): return [(where or 'the definition', old, new)]
+    return []
+
+def _short(o, n=120) -> str:
+    if o is _ABSENT: return '(absent)'
+    s = _canonical(o)
+    return s if len(s) <= n else s[:n-3] + '...'
+
+def _explain(old, new, labels=('stored', 'given')) -> str:
+    "The differences between two definitions, in words."
+    diffs = _differences(old, new)
+    text = '; '.join(f"{w}: {_short(a)} ({labels[0]}) vs {_short(b)} ({labels[1]})" for w,a,b in diffs[:3])
+    return text + (f"; and {len(diffs)-3} more" if len(diffs) > 3 else '')
+
+# %% ../nbs/05_population.ipynb #f2c6d8e4
+CLAIM_STALE_AFTER = 600   # seconds without a heartbeat after which a claim is abandoned (its machine crashed or lost the disk)
+CLAIM_HEARTBEAT = 30      # seconds between the touches of a claim by the process that holds it
+_POLL = 1.0         # seconds between looks at runs another process is training
+_HOST = socket.gethostname()
+_HELD,_HELD_LOCK = {},threading.Lock()   # claims held by this process (any thread): claim file -> token
+
+def _claim_file(path:Path, variant:str, seed:int) -> Path: return path/f'.{variant}__seed{seed}.claim'
+def _key(fn:Path) -> str: return os.path.realpath(fn)   # one key per claim, however its folder was spelled
+
+def _pid_alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0: return False
+    if os.name != 'posix': return True   # no safe probe there (os.kill would end the process): the heartbeat decides
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OSError): return True
+    return True
+
+def _read_claim(fn:Path) -> tuple:
+    "(the claim's record, its last heartbeat as a time), or (None, None) when there is no claim."
+    try: mtime,text = fn.stat().st_mtime,fn.read_text()
+    except FileNotFoundError: return None,None
+    try: info = json.loads(text)
+    except ValueError: info = {}
+    return (info if isinstance(info, dict) else {}),mtime
+
+def _live(fn:Path, info:dict, mtime:float) -> bool:
+    "Whether the claim in `fn` belongs to a process that is still working on it."
+    age = time.time() - mtime
+    if not info: return age < 10                         # just created, its record not yet written
+    if age > CLAIM_STALE_AFTER: return False                   # no heartbeat: the process or its machine is gone
+    if info.get('host') != _HOST: return True            # another machine, still beating
+    if info.get('pid') == os.getpid():                   # this process: live if one of its threads holds it
+        with _HELD_LOCK: return _HELD.get(_key(fn)) == info.get('token')
+    return _pid_alive(info.get('pid'))
+
+def _claimed_by_other(fn:Path) -> dict|None:
+    "The record of a live claim in `fn`, or None."
+    info,mtime = _read_claim(fn)
+    return info if info is not None and _live(fn, info, mtime) else None
+
+def _take_over(fn:Path) -> bool:
+    "Remove `fn` if it is a stale claim, under the folder's takeover lock; whether it is gone."
+    lock = fn.parent/'.takeover.lock'
+    try: os.close(os.open(lock, os.O_CREAT|os.O_EXCL|os.O_WRONLY))
+    except FileExistsError:
+        try:
+            if time.time() - lock.stat().st_mtime > 60: lock.unlink()   # left by a process that died holding it
+        except FileNotFoundError: pass
+        return False
+    try:
+        info,mtime = _read_claim(fn)
+        if info is not None and _live(fn, info, mtime): return False
+        fn.unlink(missing_ok=True); return True
+    finally: lock.unlink(missing_ok=True)
+
+def _claim(fn:Path) -> str|None:
+    "Claim a run: a token if this process now holds `fn`, or None while another process holds it."
+    token = uuid.uuid4().hex
+    for attempt in range(2):
+        try: fd = os.open(fn, os.O_CREAT|os.O_EXCL|os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if attempt or not _take_over(fn): return None
+            continue
+        with _HELD_LOCK: _HELD[_key(fn)] = token
+        with os.fdopen(fd, 'w') as f:
+            json.dump(dict(pid=os.getpid(), host=_HOST, started=time.strftime('%Y-%m-%d %H:%M:%S'), token=token), f)
+            f.flush(); os.fsync(f.fileno())
+        return token
+    return None
+
+def _release(fn:Path, token:str):
+    "Give up a claim this process holds (and only if it still does)."
+    with _HELD_LOCK: _HELD.pop(_key(fn), None)
+    info,_ = _read_claim(fn)
+    if info and info.get('token') == token: fn.unlink(missing_ok=True)
+
+class _Holding:
+    "Hold a claim while the block runs, touching it every `CLAIM_HEARTBEAT` seconds; release it at the end, whatever happens."
+    def __init__(self, fn, token): self.fn,self.token,self.stop = fn,token,threading.Event()
+    def beat(self):
+        while not self.stop.wait(CLAIM_HEARTBEAT):
+            try: os.utime(self.fn)
+            except OSError: return
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.beat, daemon=True); self.thread.start(); return self
+    def __exit__(self, *exc):
+        self.stop.set(); self.thread.join(); _release(self.fn, self.token)
+
+def _who(info:dict|None) -> str:
+    info = info or {}
+    return f"process {info.get('pid', '?')} on {info.get('host', '?')}, since {info.get('started', '?')}"
+
+def _clean_temporaries(path:Path):
+    "Remove the temporary files that no live process is writing (left by runs killed while they wrote)."
+    claims = list(path.glob('.*.claim'))
+    for t in path.glob('.tmp-*.npz'):
+        m = _TMP_RE.fullmatch(t.name)
+        writing = _claimed_by_other(path/f".{m['run']}.claim") if m else any(_claimed_by_other(c) for c in claims)
+        if not writing: t.unlink(missing_ok=True)
+
+# %% ../nbs/05_population.ipynb #7f5b2d19
+class _Damaged(ValueError): "A run file that cannot be trusted."
+
+def _read_run(fn:Path, variant:str, seed:int) -> tuple:
+    "The (record, arrays) of the run file `fn`, named for (`variant`, `seed`), or `_Damaged` saying what is wrong."
+    try: rec,arr = load_run(fn)
+    except ValueError as e: raise _Damaged(str(e).split(': ', 1)[-1]) from None
+    if rec.get('variant') != variant or type(rec.get('seed')) is not int or rec['seed'] != seed:
+        raise _Damaged(f"it holds the run of {rec.get('variant')!r} seed {rec.get('seed')!r}, not the one its name says (copied or renamed?)")
+    missing = [k for k in ('targets', 'preds', 'probs', 'index') if k not in arr]
+    if missing: raise _Damaged(f"it has no {', '.join(missing)}")
+    t,p,pr,ix = (arr[k] for k in ('targets', 'preds', 'probs', 'index'))
+    n = len(t) if t.ndim == 1 else -1
+    if n < 1 or p.shape != (n,) or ix.shape != (n,) or pr.ndim != 2 or pr.shape[0] != n or pr.shape[1] < 1:
+        raise _Damaged(f"its arrays do not fit together (targets {t.shape}, preds {p.shape}, probs {pr.shape}, index {ix.shape})")
+    if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f': raise _Damaged("its arrays have the wrong types")
+    if p.min() < 0 or p.max() >= pr.shape[1] or t.min() < 0: raise _Damaged("its classes are out of range")
+    if not np.isfinite(pr).all(): raise _Damaged("its probabilities are not finite (a diverged fit)")
+    return rec,arr
+
+def _set_aside(fn:Path, why:str, redo:bool=True):
+    "Rename a damaged run file out of the study (`<name>.damaged`), with a warning."
+    dest = fn.with_name(fn.name + '.damaged')
+    if dest.exists(): dest = fn.with_name(f'{fn.name}.{uuid.uuid4().hex[:8]}.damaged')
+    try: os.replace(fn, dest)
+    except FileNotFoundError: return
+    warnings.warn(f"{fn} is damaged ({why}): set aside as {dest.name}; " + ("the run is trained again" if redo else "its seed was not asked for, so it is not trained again"))
+
+def _check_stored(fn:Path, record:dict, definition:dict):
+    "A `ValueError` if the run in `fn` was trained with another definition of its variant."
+    if 'definition' not in record:
+        warnings.warn(f"{fn.name} was saved without a fingerprint (an older compressbias): its definition cannot be checked"); return
+    old = json.loads(record['definition'])
+    if _canonical(old) != _canonical(definition):
+        raise ValueError(f"variant {record['variant']!r} is defined differently from its runs in {fn.parent} ({fn.name}): {_explain(old, definition)}. "
+                         "Give the new definition a name of its own, or use another folder.")
+
+# %% ../nbs/05_population.ipynb #3a6e9c2d
+_TRAINING = threading.RLock()   # one run at a time per process: it owns the global random states and torch's threads
+_TRAINED = weakref.WeakSet()    # the models runs of this process have trained
+
+class _FitCheck(TrainingCallback):
+    "Count a fit's training steps, keep its last training loss and note the callbacks that trained, so a fit that lies is not saved."
+    order = 100
+    def __init__(self): self.n_steps,self.last_loss,self.present = 0,None,set()
+    def start_fit(self): self.present |= {id(c) for c in self.learn.cbs}
+    def after_step(self):
+        if self.fitting: self.n_steps,self.last_loss = self.n_steps+1,self.learn.loss.detach()
+
+def _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition) -> Path:
+    "Train, evaluate and save one run (its claim held by the caller)."
+    run = f"run {variant!r} seed {seed}"
+    with _TRAINING:
+        set_seed(seed, reproducible=True)
+        learn = make_learner()
+        if not isinstance(learn, Learner): raise ValueError(f"make_learner must build a fastai Learner; it built {type(learn).__name__}")
+        if learn.model in _TRAINED:
+            raise ValueError(f"{run}: make_learner returned a model that an earlier run trained; it must build a fresh model each call "
+                             "(a partial(Learner, dls, model) shares one model between runs)")
+        if ds_idx >= len(learn.dls.loaders): raise ValueError(f"ds_idx={ds_idx}, but the Learner has {len(learn.dls.loaders)} DataLoaders")
+        _TRAINED.add(learn.model)
+        seed_loaders(learn.dls, seed)
+        check = _FitCheck()
+        start = time.perf_counter()
+        cbs = [f() for f in cb_factories]
+        with learn.no_bar(), learn.no_logging(), learn.added_cbs(check): fit(learn, cbs)
+        secs = time.perf_counter() - start
+        with learn.no_bar(): probs,targets = learn.get_preds(ds_idx=ds_idx)
+        sparsity,bits = model_sparsity(learn.model),model_bits(learn.model)
+    if not check.n_steps:
+        raise ValueError(f"{run}: the fit made no training step (is the batch size larger than the training set, with drop_last?); nothing was saved")
+    unused = [type(c).__name__ for c in cbs if id(c) not in check.present]
+    if unused: raise ValueError(f"{run}: the fit trained without its callbacks {unused}: a fit recipe must pass them on, as in "
+                                "learn.fit_one_cycle(n, lr, cbs=cbs); nothing was saved")
+    bad = (~torch.isfinite(probs)).sum().item()
+    if bad or not torch.isfinite(check.last_loss).all():
+        raise ValueError(f"{run} diverged: its last training loss is {check.last_loss.item():.4g} and {bad} of {probs.numel()} probabilities are not finite "
+                         "(a smaller learning rate?); nothing was saved")
+    if probs.ndim != 2 or targets.ndim != 1 or not torch.allclose(probs.sum(1), torch.ones(len(probs)), atol=1e-3):
+        raise ValueError(f"{run}: get_preds gave {tuple(probs.shape)} outputs for {tuple(targets.shape)} targets, not class probabilities "
+                         "(a Learner for single-label classification, whose loss has a softmax, is needed); nothing was saved")
+    preds = probs.argmax(1)
+    items = learn.dls[ds_idx].items
+    index = np.asarray(items) if len(items) and isinstance(items[0], (int, np.integer)) else np.arange(len(targets))
+    record = dict(variant=variant, seed=seed, accuracy=float((preds==targets).float().mean()), sparsity=sparsity, bits=bits,
+                  seconds=secs, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
+    return save_run(path, record, targets=targets.numpy().astype(np.int64), preds=preds.numpy().astype(np.int64),
+                    probs=probs.numpy().astype(np.float32), index=index.astype(np.int64))
+
+def _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition) -> Path|None:
+    "The run's file, trained here unless a sound one exists; None while another process holds the run's claim."
+    fn,claim = path/run_name(variant, seed),_claim_file(path, variant, seed)
+    token = _claim(claim)
+    if token is None: return None
+    with _Holding(claim, token):
+        if fn.exists():
+            try:
+                rec,_ = _read_run(fn, variant, seed)
+                _check_stored(fn, rec, definition)
+                return fn                                    # finished, here or by another process
+            except _Damaged as e: _set_aside(fn, str(e))
+        for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
+        return _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition)
+
+def _set_aside_claimed(path:Path, variant:str, seed:int):
+    "Set a damaged run file aside under the run's claim (so no process that is redoing it loses its work); leave it while another holds it."
+    claim = _claim_file(path, variant, seed)
+    token = _claim(claim)
+    if token is None: return
+    with _Holding(claim, token):
+        fn = path/run_name(variant, seed)
+        try: _read_run(fn, variant, seed)
+        except _Damaged as e: _set_aside(fn, str(e), redo=False)
+
+def _warn_opaque(variant:str, definition:dict):
+    parts = _opaque(definition)
+    if parts: warnings.warn(f"variant {variant!r}: its fingerprint cannot see inside {'; '.join(parts)} (a lambda or local function, or too large "
+                            "to describe), so resuming cannot tell if that changed; use module-level functions and partials")
+
+def train_run(
+    make_learner:callable, # builds a fresh `Learner`, called with no arguments after the seed is set
+    variant:str, # name of the variant (see `check_name`)
+    cb_factories:list, # callables making the variant's callbacks (e.g. `partial(PruneCallback, .9)`), never callbacks
+    seed:int, # seed of initialisation and data order
+    path:Path|str, # the population's folder, where the run's file goes
+    fit:callable, # the fit recipe: `fit(learn, cbs)` trains the Learner with the callbacks (e.g. `one_cycle_fit(10)`)
+    ds_idx:int=1, # which set to evaluate: 1, the valid set (the teaching data's test split)
+) -> Path: # the run's file
+    "Train one (variant, seed) run, evaluate it, and save its predictions and record; a sound file of the same definition is kept, not redone."
+    variant,seed = check_name('variant', variant),_check_seed('seed', seed)
+    make_learner,fit,ds_idx = _check_recipe(make_learner, fit, ds_idx)
+    cb_factories,path = _check_factories(variant, cb_factories),_study_folder(path)
+    definition = variant_definition(make_learner, cb_factories, fit, ds_idx)
+    _warn_opaque(variant, definition)
+    fn = _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition)
+    if fn is None:
+        raise RuntimeError(f"run {variant!r} seed {seed} is being trained by {_who(_claimed_by_other(_claim_file(path, variant, seed)))}: "
+                           "wait for it (run_population waits)")
+    return fn
+
+# %% ../nbs/05_population.ipynb #ae840b25
+def _check_variants(variants) -> dict:
+    "{name: [callback factories]}, every name and factory checked."
+    if not isinstance(variants, dict) or not variants:
+        raise ValueError(f"variants must be a non-empty dict {{name: [callback factories]}}, got {variants!r}")
+    out = {check_name('each name in variants', name): _check_factories(name, cbs) for name,cbs in variants.items()}
+    lower = [n.lower() for n in out]
+    same = sorted({n for n in out if lower.count(n.lower()) > 1})
+    if same: raise ValueError(f"variants {same} differ only in case: on macOS and Windows their files would be the same")
+    return out
+
+def _scan(path:Path) -> dict:
+    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning."
+    runs,odd = {},[]
+    for p in sorted(path.iterdir()):
+        if p.name.startswith('.') or p.name.endswith('.damaged') or not p.is_file(): continue
+        key = _parse_run_name(p.name)
+        if key: runs[key] = p
+        elif p.suffix.lower() == '.npz' or '__seed' in p.name: odd.append(p.name)
+    if odd: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
+    return runs
+
+def _wait_for(busy:list, executor):
+    "Wait for the runs other processes are training; take over (here or on `executor`) any whose process is gone."
+    if not busy: return
+    holders = sorted({_who(i) for i in (_claimed_by_other(_claim_file(a[4], a[1], a[3])) for a in busy) if i})
+    warnings.warn(f"{len(busy)} run(s) are being trained by another process ({'; '.join(holders) or 'finishing now'}): waiting for them")
+    while busy:
+        time.sleep(_POLL)
+        free = [a for a in busy if not _claimed_by_other(_claim_file(a[4], a[1], a[3]))]
+        busy = [a for a in busy if a not in free]
+        for a in free:
+            if (_try_run(*a) if executor is None else executor.submit(_try_run, *a).result()) is None: busy.append(a)
+
+def run_population(
+    make_learner:callable, # builds a fresh `Learner`; picklable (a module-level function or a `partial`) to use an executor
+    variants:dict, # {name: [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)]}
+    seeds:list, # distinct seeds (integers from 0 to 2^32-2); each variant is trained once per seed
+    path:Path|str, # folder of the study, one file per run
+    fit:callable=None, # the fit recipe, `fit(learn, cbs)`; default `one_cycle_fit(10, 1e-2)`
+    executor:Executor|None=None, # where to run: None runs here, one after another
+    ds_idx:int=1, # which set to evaluate (1: the valid set)
+) -> Population: # the whole study, finished runs included
+    "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
+    variants,seeds = _check_variants(variants),_check_seeds(seeds)
+    make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
+    if executor is not None and not callable(getattr(executor, 'submit', None)):
+        raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    path = _study_folder(path)
+    defs = {v: variant_definition(make_learner, cbs, fit, ds_idx) for v,cbs in variants.items()}
+    for v,d in defs.items(): _warn_opaque(v, d)
+    found,sound = _scan(path),set()
+    for (v,s),fn in found.items():
+        if v not in variants: continue
+        try: rec,_ = _read_run(fn, v, s)
+        except _Damaged:
+            if s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
+            continue                                         # asked for: set aside and redone under the run's claim
+        _check_stored(fn, rec, defs[v]); sound.add((v,s))
+    _clean_temporaries(path)
+    jobs = [(make_learner, v, variants[v], s, path, fit, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
+    busy = []
+    if executor is None:
+        for a in progress_bar(jobs, leave=False):
+            if _try_run(*a) is None: busy.append(a)
+    else:
+        futures = {executor.submit(_try_run, *a): a for a in jobs}
+        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
+            if f.result() is None: busy.append(futures[f])
+    _wait_for(busy, executor)
+    pop = Population(path, variants=list(variants))
+    if 'definition' in pop.runs:   # a run another process saved meanwhile must be of the same definition too
+        for r in pop.runs.itertuples():
+            if isinstance(r.definition, str) and r.fingerprint != fingerprint(defs[r.variant]):
+                _check_stored(path/run_name(r.variant, r.seed), dict(variant=r.variant, definition=r.definition), defs[r.variant])
+    return pop
+
+# %% ../nbs/05_population.ipynb #a8daa924
+def _rectangular(name:str, a) -> np.ndarray:
+    try: return np.asarray(a)
+    except ValueError: raise ValueError(f"{name} must be a rectangular array (rows of equal length)") from None
+
+def _class_indices(name:str, a, ndim:int) -> np.ndarray:
+    "`a` as an array of class indices with `ndim` dimensions, or a `ValueError` naming `name`."
+    a = _rectangular(name, a)
+    if a.dtype.kind not in 'iu': raise ValueError(f"{name} must hold class indices (integers), got dtype {a.dtype}")
+    if a.ndim != ndim: raise ValueError(f"{name} must have {ndim} dimension{'s'*(ndim>1)}, got shape {a.shape}")
+    if a.size and a.min() < 0: raise ValueError(f"{name} must hold class indices >= 0, got {a.min()}")
+    return a
+
+def _variant_list(variants) -> list|None:
+    if variants is None: return None
+    vs = [variants] if isinstance(variants, str) else variants
+    if isinstance(vs, dict) or not hasattr(vs, '__iter__') or not (vs := list(vs)) or not all(isinstance(v, str) for v in vs):
+        raise ValueError(f"variants must be a variant's name or a non-empty list of names, got {variants!r}")
+    twice = sorted({v for v in vs if vs.count(v) > 1})
+    if twice: raise ValueError(f"variants must be distinct; {twice} given more than once")
+    return vs
+
+class Population:
+    "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
+    def __init__(self,
+        path:Path|str, # folder written by `run_population`
+        variants:list|str|None=None, # keep only these variants, in this order (default: all found, alphabetically)
+    ):
+        if not isinstance(path, (str, os.PathLike)): raise ValueError(f"Population: path must be a folder (str or Path), got {path!r}")
+        self.path,wanted = Path(path),_variant_list(variants)
+        if not self.path.is_dir(): raise ValueError(f"Population: {self.path} is not a folder")
+        found = _scan(self.path)
+        if not found: raise ValueError(f"Population: no runs in {self.path} (files named <variant>__seed<n>.npz)")
+        have = sorted({v for v,_ in found})
+        unknown = [v for v in wanted or [] if v not in have]
+        if unknown: raise ValueError(f"unknown variant {unknown[0]!r}; this population has {have}")
+        recs,self._arrays = [],[]
+        for (v,s),fn in found.items():
+            if wanted is not None and v not in wanted: continue
+            try: rec,arr = _read_run(fn, v, s)
+            except _Damaged as e:
+                raise ValueError(f"Population: {fn.name} in {self.path} is damaged: {e}. Move it away, or resume the study with "
+                                 "run_population, which sets it aside and trains the run again") from None
+            recs.append(rec); self._arrays.append(arr)
+        self.runs = pd.DataFrame(recs)
+        self._check_consistent()
+        self._sort(wanted or have)
+        self.targets,self.index,self.n_classes = self._arrays[0]['targets'],self._arrays[0]['index'],self._arrays[0]['probs'].shape[1]
+
+    def _check_consistent(self):
+        "One study per folder: the same examples and classes in every run, and one definition per variant."
+        arrs = self._arrays
+        n = {len(a['targets']) for a in arrs}
+        if len(n) > 1: raise ValueError(f"Population: runs disagree on the number of examples ({sorted(n)}); one folder holds one study")
+        if not all(np.array_equal(a['targets'], arrs[0]['targets']) and np.array_equal(a['index'], arrs[0]['index']) for a in arrs):
+            raise ValueError("Population: runs were evaluated on different examples (targets or indices differ)")
+        c = {a['probs'].shape[1] for a in arrs}
+        if len(c) > 1: raise ValueError(f"Population: runs disagree on the number of classes ({sorted(c)})")
+        if 'fingerprint' not in self.runs: return
+        for v,g in self.runs.groupby('variant'):
+            defs = g.dropna(subset=['fingerprint']).drop_duplicates('fingerprint')
+            if len(defs) > 1:
+                a,b = defs.iloc[0],defs.iloc[1]
+                raise ValueError(f"Population: the runs of {v!r} in {self.path} were made with {len(defs)} different definitions: "
+                                 + _explain(json.loads(a.definition), json.loads(b.definition), (f'seed {a.seed}', f'seed {b.seed}')))
+
+    def _sort(self, variants):
+        "Order the runs by the position of their variant in `variants`, then by seed (file names sort seed 10 before seed 2)."
+        rank = {v:i for i,v in enumerate(variants)}
+        order = sorted(range(len(self.runs)), key=lambda i: (rank[self.runs.variant[i]], self.runs.seed[i]))
+        self.runs,self._arrays = self.runs.iloc[order].reset_index(drop=True),[self._arrays[i] for i in order]
+
+    @classmethod
+    def from_arrays(cls,
+        targets:np.ndarray, # true class per example `[examples]`
+        preds:dict, # {variant: predicted classes `[models, examples]`}
+        probs:dict|None=None, # {variant: probabilities `[models, examples, classes]`}; default one-hot of `preds`
+        n_classes:int|None=None, # number of classes (default: from `probs`, else the largest class + 1)
+        index:np.ndarray|None=None, # distinct example indices (default 0..examples-1)
+    ) -> Population:
+        "A population from arrays in memory, for the analysis functions (and their tests) without training."
+        targets = _rectangular('targets', targets)
+        if not targets.size: raise ValueError("Population.from_arrays: targets must hold at least one example")
+        targets = _class_indices('targets', targets, 1)
+        n = len(targets)
+        if not isinstance(preds, dict) or not preds: raise ValueError("Population.from_arrays: preds must be a dict {variant: [models, examples]} with at least one variant")
+        for v in preds:
+            if not isinstance(v, str) or not v: raise ValueError(f"Population.from_arrays: variant names must be non-empty strings, got {v!r}")
+        preds = {v: _class_indices(f'preds[{v!r}]', p, 2) for v,p in preds.items()}
+        for v,p in preds.items():
+            if p.shape[1] != n or not len(p): raise ValueError(f"Population.from_arrays: preds[{v!r}] must be [models, {n} examples], got shape {p.shape}")
+        top = int(max(targets.max(), *(p.max() for p in preds.values()))) + 1
+        if probs is not None:
+            if not isinstance(probs, dict) or set(probs) != set(preds):
+                raise ValueError(f"Population.from_arrays: probs must be a dict with the variants of preds ({list(preds)}), got {probs!r:.80}")
+            probs = {v: _rectangular(f'probs[{v!r}]', p) for v,p in probs.items()}
+            c = {p.shape[-1] for p in probs.values() if p.ndim == 3}
+            if n_classes is None and len(c) == 1 and all(p.ndim == 3 for p in probs.values()): n_classes = c.pop()
+        n_classes = top if n_classes is None else check_number('n_classes', n_classes, '[1, inf)', integer=True)
+        if n_classes < top: raise ValueError(f"Population.from_arrays: n_classes={n_classes}, but the targets or preds hold class {top-1}")
+        if probs is None: probs = {v: np.eye(n_classes, dtype=np.float32)[p] for v,p in preds.items()}
+        for v,p in probs.items():
+            if p.shape != preds[v].shape + (n_classes,): raise ValueError(f"Population.from_arrays: probs[{v!r}] must be [{len(preds[v])} models, {n} examples, {n_classes} classes], got shape {p.shape}")
+            if p.dtype.kind not in 'iuf' or not np.isfinite(p).all() or p.min() < 0 or not np.allclose(p.sum(-1), 1, atol=1e-3):
+                raise ValueError(f"Population.from_arrays: probs[{v!r}] must hold probabilities: finite, >= 0, summing to 1 over the classes")
+        index = np.arange(n) if index is None else np.asarray(index)
+        if index.shape != (n,) or index.dtype.kind not in 'iu' or len(np.unique(index)) != n:
+            raise ValueError(f"Population.from_arrays: index must hold {n} distinct integers, one per example; got {index!r:.80}")
+        self = cls.__new__(cls)
+        self.path,self.targets,self.n_classes,self.index = None,targets,n_classes,index
+        self.runs = pd.DataFrame([dict(variant=v, seed=i, accuracy=float((p[i]==targets).mean())) for v,p in preds.items() for i in range(len(p))])
+        self._arrays = [dict(preds=p[i], probs=probs[v][i]) for v,p in preds.items() for i in range(len(p))]
+        return self
+
+    @property
+    def variants(self) -> list: return list(dict.fromkeys(self.runs.variant))
+    def __len__(self): return len(self.runs)
+    def __repr__(self):
+        counts = ', '.join(f'{v}: {n}' for v,n in self.runs.variant.value_counts(sort=False).items())
+        return f'Population of {len(self)} models on {len(self.targets)} examples ({counts})'
+
+    def _check(self, variant):
+        if not isinstance(variant, str): raise ValueError(f"variant must be a variant's name, got {variant!r}")
+        if variant not in self.variants: raise ValueError(f"unknown variant {variant!r}; this population has {self.variants}")
+
+    def _stack(self, variant, key):
+        self._check(variant)
+        return np.stack([a[key] for a,v in zip(self._arrays, self.runs.variant) if v==variant])
+
+    def preds(self, variant:str) -> np.ndarray: "Predicted classes `[models, examples]`."; return self._stack(variant, 'preds')
+    def probs(self, variant:str) -> np.ndarray: "Class probabilities `[models, examples, classes]`."; return self._stack(variant, 'probs')
+    def seeds(self, variant:str) -> list: "Seeds of the variant's models, in the order of `preds`."; self._check(variant); return self.runs.seed[self.runs.variant==variant].tolist()
+    def accuracy(self, variant:str) -> np.ndarray: "Top-1 accuracy of each model `[models]`."; return (self.preds(variant)==self.targets).mean(1)
+    def modal(self, variant:str) -> np.ndarray: "The population's modal label per example (`modal_labels`)."; return modal_labels(self.preds(variant), self.n_classes)
+    def definition(self, variant:str) -> dict|None:
+        "How the variant's runs were made (its `variant_definition`); None for a population from arrays."
+        self._check(variant)
+        d = self.runs.definition[self.runs.variant==variant].dropna() if 'definition' in self.runs else []
+        return json.loads(d.iloc[0]) if len(d) else None
+
+    def summary(self) -> pd.DataFrame:
+        "Per variant: models, mean and std of top-1 accuracy, sparsity and bits."
+        aggs = dict(models=('seed','size'), accuracy=('accuracy','mean'), accuracy_std=('accuracy','std'))
+        if 'sparsity' in self.runs: aggs.update(sparsity=('sparsity','mean'), bits=('bits','min'))
+        return self.runs.groupby('variant', sort=False).agg(**aggs)
+
+# %% ../nbs/05_population.ipynb #6f2d11f3
+def modal_labels(
+    preds:np.ndarray, # predicted classes `[models, examples]`, integers >= 0
+    n_classes:int|None=None, # number of classes, more than any prediction (default: the largest prediction + 1)
+) -> np.ndarray: # `[examples]`
+    "The most frequent prediction per example; ties go to the largest class index."
+    preds = np.asarray(preds)
+    if preds.ndim != 2 or not preds.size: raise ValueError(f"preds must be a non-empty array [models, examples], got shape {preds.shape}")
+    preds = _class_indices('preds', preds, 2)
+    top = int(preds.max()) + 1
+    n_classes = top if n_classes is None else check_number('n_classes', n_classes, '[1, inf)', integer=True)
+    if n_classes < top: raise ValueError(f"n_classes={n_classes}, but preds hold class {top-1}: n_classes must be more than every prediction")
+    counts = np.zeros((top, preds.shape[1]), np.int64)                 # [classes, examples]; classes above `top` have no votes
+    np.add.at(counts, (preds, np.broadcast_to(np.arange(preds.shape[1]), preds.shape)), 1)
+    # argmax returns the first maximum: search the reversed classes so the last (largest) wins
+    return top - 1 - counts[::-1].argmax(0)

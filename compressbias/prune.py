@@ -11,9 +11,9 @@ import torch
 import pandas as pd
 from torch import nn, Tensor
 from fastcore.all import *
-from fastai.learner import Callback, Recorder, ValueMetric
+from fastai.learner import Recorder
 from .weights import *
-from .core import check_choice
+from .core import check_choice, check_number, TrainingCallback
 
 # %% auto #0
 __all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
@@ -28,19 +28,21 @@ def agp(
     s_f:float=1., # sparsity at the end (1: the schedule returns a fraction of the target)
 ) -> float:
     "Automated gradual pruning (Zhu & Gupta 2017): the cubic $s_f + (s_i - s_f)(1-p)^3$."
-    p = min(max(pos, 0.), 1.)
+    p = min(max(check_number('pos', pos), 0.), 1.)
+    s_i,s_f = check_number('s_i', s_i, '[0, 1]'),check_number('s_f', s_f, '[0, 1]')
     return s_f + (s_i - s_f)*(1 - p)**3
 
 def linear(
     pos:float, # progress through the pruning window, clipped to [0, 1]
 ) -> float:
     "Prune at a constant rate over the window."
-    return min(max(pos, 0.), 1.)
+    return min(max(check_number('pos', pos), 0.), 1.)
 
 def one_shot(
     pos:float, # progress through the pruning window (unused)
 ) -> float:
     "Everything at once, at the start of the window."
+    check_number('pos', pos)
     return 1.
 
 # %% ../nbs/01_prune.ipynb #2b335b46
@@ -48,10 +50,9 @@ CRITERIA,GRANULARITIES,SCOPES = ('magnitude','random'),('weight','filter'),('loc
 
 def check_sparsity(
     sparsity:float, # fraction of weights to prune
-):
-    "Raise a `ValueError` unless `sparsity` is in [0, 1)."
-    if not (isinstance(sparsity, (int,float)) and 0 <= sparsity < 1):
-        raise ValueError(f"sparsity must be a number in [0, 1), got {sparsity!r}")
+) -> float:
+    "`sparsity` as a Python float if it is a number in [0, 1) (numpy and `fractions` numbers included), else a `ValueError`."
+    return check_number('sparsity', sparsity, '[0, 1)')
 
 # %% ../nbs/01_prune.ipynb #677e0c2f
 def n_to_prune(
@@ -59,23 +60,31 @@ def n_to_prune(
     sparsity:float, # fraction to prune, in [0, 1)
 ) -> int:
     "How many of `n` to prune: `round(sparsity*n)`, as `torch.nn.utils.prune` counts."
-    return round(sparsity*n)
+    return round(check_sparsity(sparsity)*check_number('n', n, '[0, inf)', integer=True))
 
 def keep_lowest_out(
     scores:Tensor, # 1-D scores; the lowest are pruned
     k:int, # how many to prune
 ) -> Tensor: # boolean, False for the `k` lowest scores
     "Keep everything but the `k` lowest `scores` (ties broken by `torch.topk`, as in `torch.nn.utils.prune`)."
+    if not (isinstance(scores, Tensor) and scores.ndim == 1): raise ValueError(f"scores must be a 1-d tensor, got {_desc(scores)}")
+    k = check_number('k', k, f'[0, {len(scores)}]', integer=True)
     keep = torch.ones_like(scores, dtype=torch.bool)
     if k > 0: keep[torch.topk(scores, k, largest=False).indices] = False
     return keep
 
+def _desc(x) -> str:
+    "A short description of `x` for an error message: a tensor's shape, or the value."
+    return f"a tensor of shape {tuple(x.shape)}" if isinstance(x, Tensor) else repr(x)
+
 # %% ../nbs/01_prune.ipynb #db9ebfc3
 def alive(
-    mask:Tensor, # a 0/1 mask the shape of a weight
+    mask:Tensor, # a 0/1 mask the shape of a weight (output channels first)
     granularity:str='weight', # 'weight': one entry per weight; 'filter': one per output channel
 ) -> Tensor: # 1-D boolean
     "Which weights (or output channels) `mask` still keeps."
+    check_choice('granularity', granularity, GRANULARITIES)
+    if not isinstance(mask, Tensor): raise ValueError(f"mask must be a tensor, got {_desc(mask)}")
     return mask.flatten() != 0 if granularity == 'weight' else mask.flatten(1).ne(0).any(1)
 
 def prune_scores(
@@ -86,12 +95,23 @@ def prune_scores(
     rms:bool=False, # with 'filter', divide channel norms by sqrt(weights per channel), to compare layers
 ) -> Tensor: # 1-D, one score per weight or channel; -1 where already pruned
     "Scores ranking what to prune next (lowest first); already-pruned entries score -1, so they stay pruned."
+    check_choice('criterion', criterion, CRITERIA); check_choice('granularity', granularity, GRANULARITIES); check_choice('rms', rms, (True, False))
+    _check_weight(w, mask, granularity)
     w = w.detach()
     if granularity == 'weight': s = w.abs().flatten() if criterion == 'magnitude' else torch.rand(w.numel(), device=w.device)
     elif criterion == 'magnitude': s = w.flatten(1).norm(dim=1) / (math.sqrt(w[0].numel()) if rms else 1.)
     else: s = torch.rand(w.shape[0], device=w.device)
     if mask is None: return s
     return torch.where(alive(mask, granularity), s, torch.full_like(s, -1.))
+
+def _check_weight(w, mask, granularity):
+    "A weight (and its mask) fit to prune at `granularity`, else a `ValueError`."
+    if not (isinstance(w, Tensor) and w.is_floating_point() and w.numel()):
+        raise ValueError(f"weights must be non-empty float tensors, got {_desc(w)}")
+    if granularity == 'filter' and w.ndim < 2:
+        raise ValueError(f"granularity='filter' needs weights with output channels first (2 or more dims), got {_desc(w)}")
+    if mask is not None and not (isinstance(mask, Tensor) and mask.shape == w.shape):
+        raise ValueError(f"masks must be tensors the shape of their weights: weight {tuple(w.shape)}, mask {_desc(mask)}")
 
 # %% ../nbs/01_prune.ipynb #43f6f003
 def magnitude_mask(
@@ -100,7 +120,7 @@ def magnitude_mask(
     mask:Tensor|None=None, # its current mask; pruned entries stay pruned
 ) -> Tensor: # 0/1, the shape and dtype of `w`
     "Zero the `round(sparsity*w.numel())` entries of `w` with the smallest magnitude (unstructured, one layer)."
-    check_sparsity(sparsity)
+    _check_weight(w, mask, 'weight')
     k = n_to_prune(w.numel(), sparsity)
     if mask is not None: k = max(k, int((mask == 0).sum()))
     return keep_lowest_out(prune_scores(w, mask), k).view_as(w).to(w.dtype)
@@ -137,9 +157,12 @@ def compute_masks(
     criterion:str='magnitude', # 'magnitude': lowest |w| (or channel norm) first; 'random': a random choice
 ) -> list: # one 0/1 mask per weight, its shape and dtype
     "Masks pruning `weights` to `sparsity`; weights already pruned stay pruned."
-    check_sparsity(sparsity)
+    sparsity = check_sparsity(sparsity)
     for n,v,c in (('scope',scope,SCOPES), ('granularity',granularity,GRANULARITIES), ('criterion',criterion,CRITERIA)): check_choice(n, v, c)
-    masks = masks if masks is not None else [None]*len(weights)
+    if not (isinstance(weights, (list, tuple, L)) and len(weights)): raise ValueError(f"weights must be a non-empty list of tensors, got {_desc(weights)}")
+    masks = list(masks) if masks is not None else [None]*len(weights)
+    if len(masks) != len(weights): raise ValueError(f"masks must be None or one per weight: {len(weights)} weights, {len(masks)} masks")
+    for w,m in zip(weights, masks): _check_weight(w, m, granularity)
     keeps = (_local_masks if scope == 'local' else _global_masks)(weights, masks, sparsity, criterion, granularity)
     return [_expand(k, w) for k,w in zip(keeps, weights)]
 
@@ -156,18 +179,26 @@ class WeightMask(WeightTfm):
         mask:Tensor, # 0/1, the shape of the weight
     ):
         super().__init__()
+        if not (isinstance(mask, Tensor) and ((mask == 0) | (mask == 1)).all()): raise ValueError(f"mask must be a tensor of 0s and 1s, got {_desc(mask)}")
         self.register_buffer('mask', mask)
     def forward(self, w:Tensor) -> Tensor: return w*self.mask
 
 # %% ../nbs/01_prune.ipynb #99c770a2
+_EMBEDDINGS = (nn.Embedding, nn.EmbeddingBag)
+
 def prunable_layers(
     model:nn.Module, # the model
     layers:list|None=None, # module names; None: every Conv and Linear but the last (the classifier)
+    granularity:str='weight', # what will be pruned: 'weight' or 'filter' (refused for embeddings)
 ) -> list: # (name, module) pairs
-    "The layers to prune, checked: at least one, and no BatchNorm."
-    res = find_layers(model, layers, skip_last=True)
-    bn = [n for n,m in res if isinstance(m, nn.modules.batchnorm._NormBase)]
-    if bn: raise ValueError(f"layers: {bn} are normalization layers, which are never pruned")
+    "The layers to prune, checked: at least one, no normalization layer, no tied weights."
+    check_choice('granularity', granularity, GRANULARITIES)
+    res = find_layers(model, layers, skip_last=True, compress=True)
+    norm = [n for n,m in res if isinstance(m, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)) or effective_weight(m).ndim < 2]
+    if norm: raise ValueError(f"layers: {norm} are normalization layers (1-d weights), which are never pruned")
+    emb = [n for n,m in res if isinstance(m, _EMBEDDINGS)]
+    if emb and granularity == 'filter': raise ValueError(f"layers: {emb} are embeddings, whose rows are tokens, not output channels: "
+                                                         f"prune them with granularity='weight'")
     if not res: raise ValueError(f"{type(model).__name__} has no prunable layer: pruning needs a Conv or Linear layer "
                                  f"besides the final classifier, or `layers` naming the layers to prune")
     return res
@@ -191,17 +222,31 @@ def prune_layers(
     **kwargs # `scope`, `granularity`, `criterion`, as in `compute_masks`
 ):
     "Update the masks of `layers` to `sparsity`; already pruned weights stay pruned."
-    tfms = [get_weight_tfm(m, 'mask') for m in layers]
+    tfms = _mask_tfms(layers)
+    filters = kwargs.get('granularity', 'weight') == 'filter'
+    if filters and any(isinstance(m, _EMBEDDINGS) for m in layers):
+        raise ValueError("granularity='filter' prunes output channels; an embedding's rows are tokens: prune it with granularity='weight'")
+    view = (lambda m,x: channel_rows(x, *channel_layout(m))) if filters else (lambda m,x: x)   # output channels in rows, whatever the layout
     with torch.no_grad():
-        new = compute_masks([m.weight_orig for m in layers], sparsity, [t.mask for t in tfms], **kwargs)
-        for t,n in zip(tfms, new): t.mask.copy_(n)
-        for m in layers: m.weight = transformed_weight(m)   # readable now, not only after the next forward
+        new = compute_masks([view(m, m.weight_orig) for m in layers], sparsity, [view(m, t.mask) for m,t in zip(layers, tfms)], **kwargs)
+        for m,t,n in zip(layers, tfms, new): t.mask.copy_(from_channel_rows(n, t.mask.shape, *channel_layout(m)) if filters else n)
+        for m in layers: m.weight = effective_weight(m)   # readable now, not only after the next forward
+
+def _mask_tfms(layers) -> list:
+    "The mask transform of each of `layers`, else a `ValueError`."
+    if not (isinstance(layers, (list, tuple, L)) and all(isinstance(m, nn.Module) for m in layers)):
+        raise ValueError(f"layers must be a list of modules with masks (see `add_masks`), got {layers!r}")
+    if len(set(map(id, layers))) < len(layers): raise ValueError("layers holds a module more than once")
+    tfms = [get_weight_tfm(m, 'mask') for m in layers]
+    if any(t is None for t in tfms):
+        raise ValueError(f"layers: {[type(m).__name__ for m,t in zip(layers, tfms) if t is None]} have no mask; give them one with `add_masks`")
+    return tfms
 
 def masked_fraction(
     layers:list, # modules with a `'mask'` transform
 ) -> float:
     "Fraction of the weights of `layers` their masks prune."
-    masks = [get_weight_tfm(m, 'mask').mask for m in layers]
+    masks = [t.mask for t in _mask_tfms(layers)]
     return sum(int((k == 0).sum()) for k in masks) / max(1, sum(k.numel() for k in masks))
 
 # %% ../nbs/01_prune.ipynb #780ee46f
@@ -213,35 +258,36 @@ def prune_model(
     criterion:str='magnitude', # 'magnitude' or 'random' (the control)
     layers:list|None=None, # module names; None: every Conv and Linear but the classifier
 ) -> nn.Module: # `model`, with masks
-    "One-shot pruning of `model` to `sparsity`, through persistent masks (`make_permanent` bakes them in)."
-    check_sparsity(sparsity)
+    "One-shot pruning of `model` to `sparsity`, in place, through persistent masks (`make_permanent` bakes them in)."
+    sparsity = check_sparsity(sparsity)
     for n,v,c in (('scope',scope,SCOPES), ('granularity',granularity,GRANULARITIES), ('criterion',criterion,CRITERIA)): check_choice(n, v, c)
+    prunable_layers(model, layers, granularity)
     prune_layers([m for _,m in add_masks(model, layers)], sparsity, scope=scope, granularity=granularity, criterion=criterion)
     return model
 
 # %% ../nbs/01_prune.ipynb #af0beb3a
 def sparsity_report(
     model:nn.Module, # the model
-    layers:list|None=None, # module names; None: every Conv and Linear layer, the classifier included
-) -> pd.DataFrame: # one row per layer and a last row 'total'
-    "Per layer: name, type, parameters (weights), zeros, sparsity, and whether it has a mask; then the total."
+    layers:list|None=None, # module names; None: every Conv and Linear layer (the classifier included) and any other pruned layer
+) -> pd.DataFrame: # indexed by `layer`, one row per layer and a last row 'total'
+    "Per layer: type, params (weights), zeros, sparsity, and whether it has a mask; then the total."
     rows = []
-    for n,m in find_layers(model, layers):
+    for n,m in report_layers(model, layers):
         w = effective_weight(m)
-        rows.append(dict(name=n, type=type(m).__name__, parameters=w.numel(), zeros=int((w == 0).sum()),
+        rows.append(dict(layer=n, type=type(m).__name__, params=w.numel(), zeros=int((w == 0).sum()),
                          masked=get_weight_tfm(m, 'mask') is not None))
-    df = pd.DataFrame(rows, columns=['name','type','parameters','zeros','masked'])
-    total = dict(name='total', type='', parameters=df.parameters.sum(), zeros=df.zeros.sum(), masked=df.masked.any())
-    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
-    df.insert(4, 'sparsity', df.zeros / df.parameters.clip(lower=1))
-    return df
+    df = pd.DataFrame(rows, columns=['layer','type','params','zeros','masked'])
+    total = dict(layer='total', type='', params=df.params.sum(), zeros=df.zeros.sum(), masked=df.masked.any())
+    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True).set_index('layer')
+    df.insert(3, 'sparsity', df.zeros / df.params.clip(lower=1))
+    return df.astype(dict(params=int, zeros=int, masked=bool))
 
 # %% ../nbs/01_prune.ipynb #b963e94a
 def model_sparsity(
     model:nn.Module, # a model, compressed or not
 ) -> float: # fraction of exactly-zero weights
-    "Fraction of zero weights over every Conv and Linear layer, as the forward pass uses them: `sparsity_report`'s total."
-    return float(sparsity_report(model).sparsity.iloc[-1]) if find_layers(model) else 0.
+    "Fraction of zero weights over every Conv and Linear layer (and any other compressed one), as the forward pass uses them: `sparsity_report`'s total."
+    return float(sparsity_report(model).sparsity['total'])
 
 # %% ../nbs/01_prune.ipynb #16832c59
 def window_steps(
@@ -250,8 +296,17 @@ def window_steps(
     total:int, # number of training steps in the fit
 ) -> tuple: # (t0, t1), 0-based step indices, t0 <= t1 <= total-1
     "The first and last training step of the pruning window."
+    start,end = check_number('start', start, '[0, 1]'),check_number('end', end, '[0, 1]')
+    total = check_number('total', total, '[1, inf)', integer=True)
+    if start > end: raise ValueError(f"start must not be after end, got start={start}, end={end}")
     t1 = min(round(end*total), total-1)
     return min(round(start*total), t1), t1
+
+def _check_steps(t, t0, t1):
+    "Step indices: integers >= 0, with t0 <= t1."
+    t,t0,t1 = (check_number(n, v, '[0, inf)', integer=True) for n,v in (('t',t), ('t0',t0), ('t1',t1)))
+    if t0 > t1: raise ValueError(f"t0 must not be after t1, got t0={t0}, t1={t1}")
+    return t,t0,t1
 
 def window_pos(
     t:int, # training step (0-based, the number of steps done)
@@ -259,6 +314,7 @@ def window_pos(
     t1:int, # last step of the window
 ) -> float:
     "Progress through the pruning window at step `t`, in [0, 1]."
+    t,t0,t1 = _check_steps(t, t0, t1)
     return 1. if t1 == t0 else min(max((t - t0)/(t1 - t0), 0.), 1.)
 
 def prune_due(
@@ -268,12 +324,15 @@ def prune_due(
     every:int, # steps between mask updates
 ) -> bool:
     "Whether masks are updated at step `t`: every `every` steps from `t0`, and always at `t1`."
+    t,t0,t1 = _check_steps(t, t0, t1)
+    every = check_number('every', every, '[1, inf)', integer=True)
     return t0 <= t <= t1 and ((t - t0) % every == 0 or t == t1)
 
 # %% ../nbs/01_prune.ipynb #65f7fb98
-class PruneCallback(Callback):
+class PruneCallback(TrainingCallback):
     "Prune `layers` gradually to `sparsity` during training, with masks that persist after it."
-    order = Recorder.order-1  # before the Recorder, so that its `before_fit` sees our `sparsity` column
+    order,run_valid = Recorder.order-1,False  # before the Recorder, which names the columns at before_fit; training batches only
+    _stateattrs,pruned,t0,t1 = ('pruned','t0','t1'),(),0,0   # this fit's layers and window, not exported
     def __init__(self,
         sparsity:float, # target fraction of pruned weights, in [0, 1): per layer (local) or overall (global)
         schedule:callable=agp, # progress through the window (0..1) -> fraction of the target; `agp`, `linear`, `one_shot` or any callable
@@ -285,30 +344,36 @@ class PruneCallback(Callback):
         criterion:str='magnitude', # 'magnitude' or 'random' (the control: does *which* weights go matter?)
         layers:list|None=None, # module names; None: every Conv and Linear but the classifier, never BatchNorm
     ):
-        check_sparsity(sparsity)
+        sparsity = check_sparsity(sparsity)
         if not callable(schedule): raise ValueError(f"schedule must be callable (progress in [0, 1] -> fraction of the target), got {schedule!r}")
-        if not (0 <= start < end <= 1): raise ValueError(f"start and end must satisfy 0 <= start < end <= 1, got start={start}, end={end}")
-        if not (isinstance(every, int) and every >= 1): raise ValueError(f"every must be an int >= 1 (training steps), got {every!r}")
+        start,end = check_number('start', start, '[0, 1)'),check_number('end', end, '(0, 1]')
+        if start >= end: raise ValueError(f"start must be before end (the pruning window, as fractions of the fit), got start={start}, end={end}")
+        every = check_number('every', every, '[1, inf)', integer=True)
         for n,v,c in (('scope',scope,SCOPES), ('granularity',granularity,GRANULARITIES), ('criterion',criterion,CRITERIA)): check_choice(n, v, c)
+        layers = check_layer_names(layers)
         store_attr()
-        self.metric = ValueMetric(self.current_sparsity, 'sparsity')
 
-    def before_fit(self):
-        self.run = not hasattr(self.learn, 'lr_finder') and not hasattr(self, 'gather_preds')
-        if not self.run: return
+    def after_create(self): prunable_layers(self.learn.model, self.layers, self.granularity)   # a wrong name fails now
+    @property
+    def columns(self): return {'sparsity': self.current_sparsity}
+    def start_fit(self):
+        prunable_layers(self.learn.model, self.layers, self.granularity)
         self.pruned = [m for _,m in add_masks(self.learn.model, self.layers)]
         self.t0,self.t1 = window_steps(self.start, self.end, self.n_epoch*len(self.dls.train))
-        if self.metric not in self.learn.metrics: self.learn.metrics = L(self.learn.metrics) + self.metric
 
     def before_batch(self):
-        if not self.training or not prune_due(self.train_iter, self.t0, self.t1, self.every): return
-        frac = min(max(float(self.schedule(window_pos(self.train_iter, self.t0, self.t1))), 0.), 1.)  # a custom schedule may overshoot
-        target = self.sparsity*frac
-        prune_layers(self.pruned, target, scope=self.scope, granularity=self.granularity, criterion=self.criterion)
+        if not prune_due(self.train_iter, self.t0, self.t1, self.every): return
+        prune_layers(self.pruned, self.sparsity*self._fraction(window_pos(self.train_iter, self.t0, self.t1)),
+                     scope=self.scope, granularity=self.granularity, criterion=self.criterion)
 
-    def after_fit(self):
-        self.learn.metrics = L(m for m in self.learn.metrics if m is not self.metric)
+    def _fraction(self, pos:float) -> float:
+        "The schedule's fraction of the target at `pos`, clipped to [0, 1] (a custom schedule may overshoot)."
+        f = self.schedule(pos)
+        try: f = check_number('fraction', f)
+        except ValueError: raise ValueError(f"schedule {getattr(self.schedule, '__name__', self.schedule)!r} returned {f!r} at progress {pos}; "
+                                            f"a schedule returns a number, the fraction of the target sparsity") from None
+        return min(max(f, 0.), 1.)
 
     def current_sparsity(self) -> float:
-        "Fraction of the pruned layers' weights their masks zero."
-        return masked_fraction(self.pruned) if hasattr(self, 'pruned') else 0.
+        "Fraction of the pruned layers' weights their masks zero (0 before the first fit)."
+        return masked_fraction(self.pruned) if self.pruned else 0.

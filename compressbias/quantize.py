@@ -9,16 +9,15 @@ from __future__ import annotations
 import numbers
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
-from torch.ao.quantization import FakeQuantize, MovingAverageMinMaxObserver
 from fastcore.all import *
-from fastai.learner import ValueMetric
-from fastai.callback.core import Callback, TrainEvalCallback
+from fastai.callback.core import TrainEvalCallback
 from .weights import *
+from .core import check_choice, check_number, TrainingCallback
 
 # %% auto #0
-__all__ = ['QUANT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight', 'InputQuantizer',
-           'QuantizeInput', 'add_quantizers', 'input_quantizers', 'quantize_model', 'qat_phase', 'QuantizeCallback',
-           'bits_report', 'model_bits']
+__all__ = ['QUANT_BITS', 'INT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight',
+           'moving_minmax', 'InputQuantizer', 'QuantizeInput', 'add_quantizers', 'input_quantizers', 'quantize_model',
+           'qat_phase', 'model_bits', 'QuantizeCallback', 'bits_report']
 
 # %% ../nbs/02_quantize.ipynb #eca9f744
 QUANT_BITS = (2, 3, 4, 5, 6, 7, 8, 16)
@@ -28,21 +27,32 @@ def check_bits(
     name:str='bits', # argument name, for the message
     allowed:tuple=QUANT_BITS, # accepted values
 ) -> int:
-    "`bits` if it is one of `allowed`, else a `ValueError` naming the argument."
-    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or bits not in allowed:
+    "`bits` as a Python int if it is one of `allowed` (numpy integers included), else a `ValueError` naming the argument."
+    if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, numbers.Integral) or bits not in allowed:
         raise ValueError(f"{name} must be an integer in {{2, ..., 8}} or 16 (an fp16 round trip), got {bits!r}"
                          if allowed==QUANT_BITS else f"{name} must be one of {list(allowed)}, got {bits!r}")
     return int(bits)
+
+INT_BITS = tuple(range(2, 9))
 
 def quant_range(
     bits:int, # bit width, 2 to 8
     symmetric:bool=True, # signed range centred on 0, else unsigned with a zero point
 ) -> tuple: # (qmin, qmax)
     "The integers a `bits`-bit quantizer can store."
+    bits = check_bits(bits, 'bits', INT_BITS); check_choice('symmetric', symmetric, (True, False))
     return (-2**(bits-1), 2**(bits-1)-1) if symmetric else (0, 2**bits-1)
 
 # %% ../nbs/02_quantize.ipynb #c8a4c12d
+def _check_tensor(w, name='w'):
+    "A non-empty float tensor, else a `ValueError`."
+    if not (isinstance(w, Tensor) and w.is_floating_point() and w.numel()):
+        raise ValueError(f"{name} must be a non-empty float tensor, got {f'a tensor of shape {tuple(w.shape)} and dtype {w.dtype}' if isinstance(w, Tensor) else repr(w)}")
+
 def _reduce_dims(w:Tensor, per_channel:bool, axis:int) -> tuple:
+    check_choice('per_channel', per_channel, (True, False))
+    if per_channel and not (isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and 0 <= axis < w.ndim):
+        raise ValueError(f"axis must be a dim of the weight, in [0, {w.ndim}), got {axis!r}")
     return tuple(d for d in range(w.ndim) if d != axis) if per_channel else tuple(range(w.ndim))
 
 def quant_scale(
@@ -52,8 +62,9 @@ def quant_scale(
     symmetric:bool=True, # scale from max|w|, zero point 0; else from min and max, with a zero point
     axis:int=0, # the output-channel dimension (0 for Conv and Linear)
 ) -> tuple: # (scale, zero_point): float32 and int32 tensors, one entry per channel (or a single one)
-    "Scale and zero point that put `w` on the `bits`-bit grid (METHODS.md, section 2)."
+    "Scale and zero point that put `w` on the `bits`-bit grid (the formula above)."
     qmin,qmax = quant_range(bits, symmetric)
+    _check_tensor(w)
     w = w.detach().float()
     dims = _reduce_dims(w, per_channel, axis)
     if symmetric:
@@ -76,7 +87,7 @@ def fake_quantize(
     axis:int=0, # the output-channel dimension (0 for Conv and Linear)
 ) -> Tensor: # `w` on the grid, same shape and dtype, with a straight-through gradient
     "`w` rounded to the `bits`-bit grid and scaled back to floats (simulated quantization)."
-    if bits == 16: return w + (w.half().to(w.dtype) - w).detach()   # fp16 round trip, gradient straight through
+    if check_bits(bits) == 16: _check_tensor(w); return w + (w.half().to(w.dtype) - w).detach()   # fp16 round trip, gradient straight through
     qmin,qmax = quant_range(bits, symmetric)
     scale,zp = quant_scale(w, bits, per_channel, symmetric, axis)
     x = w.float()
@@ -92,35 +103,72 @@ class FakeQuantWeight(WeightTfm):
         bits:int=8, # bit width: 2 to 8, or 16 for an fp16 round trip
         per_channel:bool=True, # one scale per output channel, else one per tensor
         symmetric:bool=True, # symmetric grid around 0, else asymmetric with a zero point
-        axis:int=0, # output-channel dimension of the weight
+        axis:int=0, # output-channel dimension of the weight: 0, or 1 for a transposed convolution
+        groups:int=1, # with `axis=1`, the transposed convolution's groups
         enabled:bool=True, # quantize; when False the weight passes unchanged (QAT before it starts)
     ):
         super().__init__()
-        check_bits(bits); store_attr()
+        bits = check_bits(bits)
+        for n,v in (('per_channel', per_channel), ('symmetric', symmetric), ('enabled', enabled)): check_choice(n, v, (True, False))
+        axis,groups = check_number('axis', axis, '[0, 1]', integer=True),check_number('groups', groups, '[1, inf)', integer=True)
+        store_attr()
     def forward(self, w:Tensor) -> Tensor:
-        if self.enabled: return fake_quantize(w, self.bits, self.per_channel, self.symmetric, self.axis)
-        return w.view_as(w)  # a view, not the Parameter itself: assigning a Parameter to `module.weight` would register it
+        if not self.enabled: return w.view_as(w)  # a view, not the Parameter itself: assigning a Parameter to `module.weight` would register it
+        if not self.per_channel or self.bits == 16: return fake_quantize(w, self.bits, self.per_channel, self.symmetric)
+        rows = channel_rows(w, self.axis, self.groups)   # one row per output channel
+        return from_channel_rows(fake_quantize(rows, self.bits, True, self.symmetric, 0), w.shape, self.axis, self.groups)
     @property
-    def settings(self) -> dict: return dict(bits=self.bits, per_channel=self.per_channel, symmetric=self.symmetric, axis=self.axis)
+    def settings(self) -> dict: return dict(bits=self.bits, per_channel=self.per_channel, symmetric=self.symmetric, axis=self.axis, groups=self.groups)
     def get_extra_state(self) -> dict: return {**self.settings, 'enabled': bool(self.enabled)}
     def set_extra_state(self, state:dict):
+        state = {'groups': 1, **state}   # saved before `groups` existed
         saved = {k:state[k] for k in self.settings}
         if saved != self.settings: raise ValueError(f"FakeQuantWeight: the saved quantizer {saved} differs from this one {self.settings}")
         self.enabled = state['enabled']
     def extra_repr(self) -> str: return ', '.join(f'{k}={v}' for k,v in self.get_extra_state().items())
 
 # %% ../nbs/02_quantize.ipynb #a9287712
+def moving_minmax(
+    lo:Tensor, # the current minimum (inf before the first batch)
+    hi:Tensor, # the current maximum (-inf before the first batch)
+    x:Tensor, # a batch
+    averaging:float=0.01, # how far each batch moves the range towards its own
+) -> tuple: # (lo, hi)
+    "The range of a moving-average min/max observer (as `torch.ao`'s `MovingAverageMinMaxObserver`) after seeing `x`."
+    if not (isinstance(x, Tensor) and x.numel()): raise ValueError(f"x must be a non-empty tensor, got {type(x).__name__}")
+    x = x.detach().float()
+    if torch.isinf(lo) and torch.isinf(hi): return x.amin(),x.amax()
+    return lo + averaging*(x.amin() - lo), hi + averaging*(x.amax() - hi)
+
 class InputQuantizer(nn.Module):
-    "Fake-quantizes the input of the layer it is attached to, at `bits` bits, over an observed range."
+    "Fake-quantizes the input of the layer it is attached to, at `bits` bits, over a range observed in training."
     def __init__(self,
         bits:int=8, # bit width, 2 to 8
+        averaging:float=0.01, # how far each training batch moves the observed range towards its own
     ):
         super().__init__()
-        self.bits = check_bits(bits, 'activations', tuple(range(2, 9)))
-        self.fq = FakeQuantize(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=2**bits-1,
-                               dtype=torch.quint8, qscheme=torch.per_tensor_affine)
-        self.fq.disable_observer(); self.fq.disable_fake_quant()
-    def forward(self, x:Tensor) -> Tensor: return self.fq(x.float()).to(x.dtype)  # FakeQuantize wants float32
+        self.bits = check_bits(bits, 'activations', INT_BITS)
+        self.averaging = check_number('averaging', averaging, '(0, 1]')
+        self.enabled,self.observing = False,False   # quantize the input; update the range (in training mode only)
+        self.register_buffer('min_val', torch.tensor(float('inf'))); self.register_buffer('max_val', torch.tensor(float('-inf')))
+        self.register_buffer('scale', torch.tensor(1.)); self.register_buffer('zero_point', torch.tensor(0, dtype=torch.int32))
+    def forward(self, x:Tensor) -> Tensor:
+        if self.observing and self.training: self.observe(x)
+        if not self.enabled: return x
+        qmin,qmax = quant_range(self.bits, symmetric=False)
+        return torch.fake_quantize_per_tensor_affine(x.float(), self.scale, self.zero_point, qmin, qmax).to(x.dtype)
+    def observe(self, x:Tensor):
+        "Move the range towards `x`'s, and set the scale and zero point from it."
+        with torch.no_grad():
+            lo,hi = moving_minmax(self.min_val, self.max_val, x, self.averaging)
+            self.min_val.copy_(lo); self.max_val.copy_(hi)
+            scale,zp = quant_scale(torch.stack([lo, hi]), self.bits, per_channel=False, symmetric=False)
+            self.scale.copy_(scale); self.zero_point.copy_(zp)
+    def get_extra_state(self) -> dict: return dict(bits=self.bits, enabled=bool(self.enabled))
+    def set_extra_state(self, state:dict):
+        if state['bits'] != self.bits: raise ValueError(f"InputQuantizer: the saved input quantizer has {state['bits']} bits, this one {self.bits}")
+        self.enabled = state['enabled']
+    def extra_repr(self) -> str: return f'bits={self.bits}, enabled={self.enabled}, observing={self.observing}'
     def unwrapped(self): return None  # `make_permanent` removes it (and `QuantizeInput` with it)
 
 class QuantizeInput(CompressionHook):
@@ -128,10 +176,6 @@ class QuantizeInput(CompressionHook):
     def __call__(self, module, args): return (module.input_quant(args[0]), *args[1:])
 
 # %% ../nbs/02_quantize.ipynb #7201b7bb
-def _channel_axis(m:nn.Module) -> int:
-    "Output-channel dimension of `m.weight`: 1 for transposed convs, 0 otherwise."
-    return 1 if isinstance(m, nn.modules.conv._ConvTransposeNd) else 0
-
 def add_quantizers(
     model:nn.Module, # the model, changed in place
     bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
@@ -142,15 +186,24 @@ def add_quantizers(
     enabled:bool=True, # quantize weights from now on, else only once switched on (QAT)
 ) -> L: # the `FakeQuantWeight` of each layer
     "Give `model`'s layers weight quantizers (and input quantizers): reused where identical ones are already there."
-    check_bits(bits)
-    if activations is not None: check_bits(activations, 'activations', tuple(range(2, 9)))
+    bits = check_bits(bits)
+    if activations is not None: activations = check_bits(activations, 'activations', INT_BITS)
+    found = find_layers(model, layers, compress=True)
+    if not found: raise ValueError(f"{type(model).__name__} has no Conv or Linear layer to quantize; name the layers to quantize with `layers`")
+    tfms = []
+    for name,m in found:   # check every layer before changing any
+        if effective_weight(m).ndim < 2: raise ValueError(f"layers: {name!r} has a 1-d weight ({type(m).__name__}); quantize Conv and Linear layers")
+        if activations is not None and isinstance(m, (nn.Embedding, nn.EmbeddingBag)):
+            raise ValueError(f"layers: {name!r} is an embedding, whose input is token indices: leave it out of `layers`, or use activations=None")
+        tfm,old = FakeQuantWeight(bits, per_channel, symmetric, *channel_layout(m), enabled),get_weight_tfm(m, 'quant')
+        if old is not None and old.settings != tfm.settings: raise ValueError(f"layers: {name!r} is already quantized with {old.settings}")
+        iq = getattr(m, 'input_quant', None)
+        if activations is not None and isinstance(iq, InputQuantizer) and iq.bits != activations:
+            raise ValueError(f"layers: {name!r} already quantizes its input at {iq.bits} bits")
+        tfms.append(tfm)
     res = L()
-    for name,m in find_layers(model, layers):
-        if m.weight.ndim < 2: raise ValueError(f"layers: {name!r} has a 1-d weight ({type(m).__name__}); quantize Conv and Linear layers")
-        tfm = FakeQuantWeight(bits, per_channel, symmetric, _channel_axis(m), enabled)
-        old = get_weight_tfm(m, 'quant')
-        if old is None: add_weight_tfm(m, 'quant', tfm)
-        elif old.settings != tfm.settings: raise ValueError(f"layers: {name!r} is already quantized with {old.settings}")
+    for (name,m),tfm in zip(found, tfms):
+        if get_weight_tfm(m, 'quant') is None: add_weight_tfm(m, 'quant', tfm)
         res.append(get_weight_tfm(m, 'quant'))
         if activations is not None and not isinstance(getattr(m, 'input_quant', None), InputQuantizer):
             m.input_quant = InputQuantizer(activations).to(m.weight_orig.device)
@@ -159,6 +212,7 @@ def add_quantizers(
 
 def input_quantizers(model:nn.Module) -> L:
     "Every `InputQuantizer` in `model`."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     return L(m for m in model.modules() if isinstance(m, InputQuantizer))
 
 # %% ../nbs/02_quantize.ipynb #486c1f8a
@@ -169,8 +223,8 @@ def quantize_model(
     symmetric:bool=True, # symmetric grid around 0, else asymmetric with a zero point
     layers:list|None=None, # module names to quantize; None for every Conv and Linear
 ) -> nn.Module: # a quantized copy of `model`
-    "Post-training quantization: a copy of `model` whose weights are fake-quantized to `bits` bits."
-    check_bits(bits); find_layers(model, layers)  # fail before copying
+    "Post-training quantization: a copy of `model` whose weights are fake-quantized to `bits` bits (the original is left unchanged)."
+    check_bits(bits); find_layers(model, layers, compress=True)  # fail before copying
     q = copy_model(model)
     add_quantizers(q, bits, per_channel, symmetric, layers=layers)
     return q
@@ -179,16 +233,34 @@ def quantize_model(
 def qat_phase(
     pct_train:float, # fraction of the fit done, in [0, 1]
     start:float, # fraction at which quantization switches on
-    freeze:float, # fraction at which activation ranges freeze
+    observe_until:float, # fraction at which activation ranges stop updating
     training:bool=True, # a training batch (else validation)
 ) -> tuple: # (quantize, observe)
     "Whether a batch at `pct_train` runs quantized, and whether it updates the activation observers."
-    return pct_train >= start, training and pct_train < freeze
+    pct_train,start,observe_until = (check_number(n, v, '[0, 1]') for n,v in (('pct_train',pct_train), ('start',start), ('observe_until',observe_until)))
+    return pct_train >= start, bool(training) and pct_train < observe_until
+
+# %% ../nbs/02_quantize.ipynb #9bf38421
+def _stored_bits(m:nn.Module) -> tuple:
+    "(weight bits, bits of scales and zero points) of layer `m` as it computes now."
+    q = get_weight_tfm(m, 'quant')
+    if q is None or not q.enabled: return 32, 0
+    if q.bits == 16: return 16, 0
+    n_scales = channel_rows(effective_weight(m), q.axis, q.groups).shape[0] if q.per_channel else 1
+    return q.bits, n_scales * 32 * (1 if q.symmetric else 2)
+
+def model_bits(
+    model:nn.Module, # a model, quantized or not
+) -> int: # bits of the weights
+    "The lowest weight precision the model computes with now: 32, or the `bits` of its weight quantizers that are switched on."
+    return min([_stored_bits(m)[0] for _,m in report_layers(model)] or [32])
 
 # %% ../nbs/02_quantize.ipynb #c11a2d1e
-class QuantizeCallback(Callback):
+class QuantizeCallback(TrainingCallback):
     "Quantization-aware training: fake-quantize weights (and optionally activations) from fraction `start` of training on."
-    order = TrainEvalCallback.order+1  # right after `pct_train` and train/eval mode are set, before anything reads the model
+    order,run_valid = TrainEvalCallback.order+1,False  # right after `pct_train` and train/eval mode are set, before anything reads the model
+    _stateattrs,_phase = ('_phase',),None   # the (quantize, observe) switches last set in this fit
+    quantizers,input_quants = (),()         # this callback's weight and input quantizers, once installed
     def __init__(self,
         bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
         start:float=0.0, # fraction of each fit, in [0, 1], at which quantization switches on
@@ -196,85 +268,63 @@ class QuantizeCallback(Callback):
         symmetric:bool=True, # symmetric weight grid around 0, else asymmetric with a zero point
         activations:int|None=None, # also fake-quantize each quantized layer's input at this many bits (2 to 8)
         layers:list|None=None, # module names to quantize; None for every Conv and Linear
-        freeze:float=0.9, # fraction of each fit, in [0, 1], after which activation ranges stop updating
+        observe_until:float=0.9, # fraction of each fit, in [0, 1], after which activation ranges stop updating
     ):
-        check_bits(bits)
-        if activations is not None: check_bits(activations, 'activations', tuple(range(2, 9)))
-        for n,v in (('start', start), ('freeze', freeze)):
-            if not (isinstance(v, numbers.Real) and 0 <= v <= 1): raise ValueError(f"{n} must be a fraction of training in [0, 1], got {v!r}")
-        if layers is not None and (isinstance(layers, str) or not all(isinstance(n, str) for n in layers)):
-            raise ValueError(f"layers must be a list of module names or None, got {layers!r}")
+        bits = check_bits(bits)
+        if activations is not None: activations = check_bits(activations, 'activations', INT_BITS)
+        start,observe_until = check_number('start', start, '[0, 1]'),check_number('observe_until', observe_until, '[0, 1]')
+        for n,v in (('per_channel', per_channel), ('symmetric', symmetric)): check_choice(n, v, (True, False))
+        layers = check_layer_names(layers)
         store_attr()
 
     def after_create(self): self._install()
     def _install(self):
         self.quantizers = add_quantizers(self.learn.model, self.bits, self.per_channel, self.symmetric,
-                                         self.activations, self.layers, enabled=False)
+                                         self.activations, self.layers, enabled=False)   # no-op where they are already there
+        if self.activations is not None:   # its own, not those another QuantizeCallback put on other layers
+            self.input_quants = L(m.input_quant for _,m in find_layers(self.learn.model, self.layers, compress=True))
+    @property
+    def columns(self): return {'weight_bits': lambda: model_bits(self.learn.model)}
 
     def before_fit(self):
-        # stay out of lr_find, get_preds and validate (the latter two hold `learn.lock`): they must not switch anything
-        self.run = not hasattr(self.learn, 'lr_finder') and not hasattr(self, 'gather_preds') and not self.learn.lock.locked()
-        if not self.run: return
-        self._install()   # no-op when already there; needed when the callback was added after `Learner` creation
-        self._metric = ValueMetric(self._weight_bits, 'weight_bits')
-        self.learn.metrics = self.learn.metrics + [self._metric]  # one column of the progress table
-        self._phase = None
-
+        super().before_fit()
+        if not self.fitting: self._rest()   # every fit and evaluation starts at rest (an interrupted fit may have left observers on)
+    def start_fit(self): self._install()   # the callback may have been added after the Learner was made
     def before_batch(self):
-        if not self.training: return
-        phase = qat_phase(self.pct_train, self.start, self.freeze)
+        phase = qat_phase(self.pct_train, self.start, self.observe_until)
         if phase != self._phase: self._set(*phase); self._phase = phase   # walk the model only when the phase changes
-    def before_validate(self): self._set_observers(False); self._phase = None   # so the next training batch sets them again
-    def after_fit(self):
-        self._set_observers(False)  # at rest, nothing updates the ranges (later get_preds, validate, export)
-        self.learn.metrics = [m for m in self.learn.metrics if m is not getattr(self, '_metric', None)]
+    def before_validate(self):
+        super().before_validate()
+        if self.fitting: self._rest()   # no observing in validation; the next training batch switches them again
+    def end_fit(self): self._rest()     # at rest, nothing updates the ranges (later get_preds, validate, export)
 
+    def _rest(self): self._set_observers(False); self._phase = None
     def _set(self, quantize:bool, observe:bool):
         for q in self.quantizers: q.enabled = quantize
-        for iq in input_quantizers(self.learn.model):
-            if quantize: iq.fq.enable_fake_quant()
-            else:        iq.fq.disable_fake_quant()
+        for iq in self.input_quants: iq.enabled = quantize
         self._set_observers(observe)
     def _set_observers(self, on:bool):
-        for iq in input_quantizers(self.learn.model):
-            if on: iq.fq.enable_observer()
-            else:  iq.fq.disable_observer()
-    def _weight_bits(self) -> int: return self.bits if self.quantizers and self.quantizers[0].enabled else 32
+        for iq in self.input_quants: iq.observing = on
 
 # %% ../nbs/02_quantize.ipynb #1e46251e
-def _stored_bits(m:nn.Module) -> tuple:
-    "(weight bits, bits of scales and zero points) of layer `m` as it computes now."
-    q = get_weight_tfm(m, 'quant')
-    if q is None or not q.enabled: return 32, 0
-    if q.bits == 16: return 16, 0
-    n_scales = m.weight.shape[q.axis] if q.per_channel else 1
-    return q.bits, n_scales * 32 * (1 if q.symmetric else 2)
-
-def _distinct_per_channel(w:Tensor, axis:int) -> int:
-    "The most distinct values in any output channel of `w`."
-    return max(len(torch.unique(r)) for r in w.transpose(0, axis).reshape(w.shape[axis], -1))
+def _distinct_per_channel(m:nn.Module) -> int:
+    "The most distinct values in any output channel of `m`'s weight as it computes now."
+    return max(len(torch.unique(r)) for r in channel_rows(effective_weight(m), *channel_layout(m)))
 
 def bits_report(
     model:nn.Module, # a model, quantized or not
-    layers:list|None=None, # module names to report; None for every Conv and Linear
-) -> pd.DataFrame: # one row per layer and a 'total' row
-    "Per layer: weight bits, most distinct values in an output channel, size at that precision versus fp32."
+    layers:list|None=None, # module names to report; None for every Conv and Linear (and any other quantized layer)
+) -> pd.DataFrame: # indexed by `layer`, one row per layer and a last row 'total'
+    "Per layer: type, params (weights), weight bits, most distinct values in an output channel, size at that precision versus fp32."
     rows = []
-    for name,m in find_layers(model, layers):
-        w = effective_weight(m)
+    for name,m in report_layers(model, layers):
+        n = effective_weight(m).numel()
         bits,extra = _stored_bits(m)
-        rows.append(dict(layer=name, type=type(m).__name__, params=w.numel(), bits=bits,
-                         distinct_max=_distinct_per_channel(w, _channel_axis(m)),
-                         fp32_kb=w.numel()*4/1024, quant_kb=(w.numel()*bits + extra)/8/1024))
-    df = pd.DataFrame(rows).set_index('layer')
+        rows.append(dict(layer=name, type=type(m).__name__, params=n, bits=bits, distinct_max=_distinct_per_channel(m),
+                         fp32_kb=n*4/1024, quant_kb=(n*bits + extra)/8/1024))
+    df = pd.DataFrame(rows, columns=['layer','type','params','bits','distinct_max','fp32_kb','quant_kb']).set_index('layer')
+    df = df.astype(dict(fp32_kb=float, quant_kb=float))
     df.loc['total'] = pd.Series(dict(type='', params=df.params.sum(), bits=np.nan, distinct_max=np.nan,
                                      fp32_kb=df.fp32_kb.sum(), quant_kb=df.quant_kb.sum()))
     df['compression'] = df.fp32_kb / df.quant_kb
     return df.astype(dict(params=int, bits='Int64', distinct_max='Int64'))
-
-# %% ../nbs/02_quantize.ipynb #b18a3082
-def model_bits(
-    model:nn.Module, # a model, quantized or not
-) -> int: # bits of the weights
-    "The lowest weight precision the model computes with now: 32, or the `bits` of its enabled weight quantizers."
-    return min([_stored_bits(m)[0] for _,m in find_layers(model)] or [32])

@@ -395,13 +395,13 @@ def plot_schedule(
 
 # %% ../nbs/07_viz.ipynb #884a6f0d
 def plot_layer_sparsity(
-    report:pd.DataFrame, # one row per layer with `name` and `sparsity` (from `sparsity_report`); a row named 'total' is drawn as a line
+    report:pd.DataFrame, # one row per layer, indexed by layer name, with `sparsity` (from `sparsity_report`); a row named 'total' is drawn as a line
     ax:plt.Axes|None=None, # where to draw (default: a new figure)
     figsize:tuple|None=None, # size of a new figure (default: grows with the number of layers)
 ) -> plt.Axes:
     "Bars of each layer's sparsity, the overall sparsity as a dashed line, unmasked layers in grey."
-    _check_table('report', report, ['name', 'sparsity'], '`sparsity_report`')
-    is_total = report.name.astype(str).eq('total')
+    _check_table('report', report, ['sparsity'], '`sparsity_report`')
+    is_total = pd.Series(report.index.astype(str) == 'total', index=report.index)
     layers = report[~is_total]
     if not len(layers): raise ValueError("report has no layer rows (only a 'total' row)")
     if 'masked' in layers and not pd.api.types.is_bool_dtype(layers.masked): raise ValueError(f"report.masked must be True or False for every layer, got dtype {layers.masked.dtype}")
@@ -413,7 +413,7 @@ def plot_layer_sparsity(
     if is_total.any():
         ax.axhline(float(report.sparsity[is_total].iloc[0]), color='black', linestyle='--', linewidth=1, label='total')
         ax.legend()
-    ax.set_xticks(x, layers.name.astype(str), rotation=45, ha='right')
+    ax.set_xticks(x, layers.index.astype(str), rotation=45, ha='right')
     ax.set(ylim=(0, 1.02), ylabel='sparsity', title='sparsity per layer')
     return ax
 

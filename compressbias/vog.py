@@ -6,12 +6,13 @@ Docs: https://compressbias.github.io/compressbias/vog.html.md"""
 
 # %% ../nbs/03_vog.ipynb #4f6f37d4
 from __future__ import annotations
-import random, numpy as np, pandas as pd, torch
-from contextlib import contextmanager
+import random, warnings, numpy as np, pandas as pd, torch
+from contextlib import contextmanager, nullcontext
 from torch import Tensor
+from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, SequentialSampler, IterableDataset
 from fastcore.all import *
 from fastai.vision.all import *
-from .core import check_choice
+from .core import check_choice, check_number, TrainingCallback
 
 # %% auto #0
 __all__ = ['VOG_TARGETS', 'VOG_LABELS', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps', 'class_zscore', 'vog_scores',
@@ -28,6 +29,7 @@ def train_modes_kept(
     model:nn.Module, # its modules' `training` flags are restored on exit
 ):
     "Put `model` in eval mode for the block, then give every module back its own `training` flag."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     modes = [m.training for m in model.modules()]
     model.eval()
     try: yield model
@@ -41,58 +43,146 @@ def rng_kept():
     try: yield
     finally: set_random_states(**states)
 
+# %% ../nbs/03_vog.ipynb #17f7f16d
+def _check_bool(name:str, value) -> bool:
+    "`value` as a Python bool if it is one (numpy's included), else a `ValueError` naming `name`."
+    if not isinstance(value, (bool, np.bool_)): raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+def _class_labels(
+    y, # class labels [n] or [n, 1] (fastai's tabular targets)
+    n:int, # the number of examples
+    name:str='y', # what `y` is, for the message
+) -> Tensor: # a 1-d long tensor
+    "`y` as one integer class label per example; anything else (a regression or multi-label target) is refused."
+    y = (y.as_subclass(Tensor) if isinstance(y, Tensor) else torch.as_tensor(np.asarray(y))).detach()
+    if y.ndim==2 and y.shape[1]==1: y = y[:,0]
+    if y.ndim!=1 or len(y)!=n:
+        raise ValueError(f"{name} must hold one class label per example, shaped [{n}] or [{n}, 1]; got shape {tuple(y.shape)}")
+    if y.is_floating_point() or y.is_complex():
+        raise ValueError(f"{name} must hold integer class labels; got dtype {y.dtype} (a regression or soft target has no class to score)")
+    return y.long()
+
+_EMBEDDINGS = (nn.Embedding, nn.EmbeddingBag)
+
+@contextmanager
+def _embedding_outputs(
+    model:nn.Module, # the model whose embeddings are watched
+    n:int, # the batch size: outputs not shaped [n, ...] are shared by the batch and left alone
+):
+    "Make the output of every `nn.Embedding` call in the block a leaf to differentiate, and collect those leaves."
+    leaves = []
+    def hook(m, inp, out):
+        if not isinstance(out, Tensor) or out.ndim==0 or len(out)!=n: return    # e.g. a positional table: no example of its own
+        leaf = out.detach().requires_grad_()
+        leaves.append(leaf)
+        return leaf.clone()     # a clone, so an in-place operation after the embedding leaves the leaf intact
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, _EMBEDDINGS)]
+    try: yield leaves
+    finally:
+        for h in hs: h.remove()
+
+def _as_inputs(x) -> tuple:
+    "The model's inputs `x` as a tuple of tensors sharing their first (batch) dimension."
+    xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
+    if not xs or not all(isinstance(t, Tensor) for t in xs):
+        raise ValueError(f"x must be a tensor or a tuple of tensors (the model's inputs), got {type(x).__name__}"
+                         + (f" of {', '.join(type(t).__name__ for t in xs)}" if isinstance(x, (tuple, list)) else ''))
+    if any(t.ndim==0 for t in xs) or len({len(t) for t in xs})>1:
+        raise ValueError(f"x: every input must be a batch [N, ...] of the same N, got shapes {[tuple(t.shape) for t in xs]}")
+    return tuple(t.as_subclass(Tensor) for t in xs)
+
 # %% ../nbs/03_vog.ipynb #e36f706a
 def input_grads(
     model:nn.Module, # the classifier; put in eval mode for the pass, then back in its own modes
-    x:Tensor, # a batch of inputs [N, ...]
-    y:Tensor|None=None, # the labels [N] (needed when `label='true'`)
+    x:Tensor|tuple, # a batch of inputs [N, ...], or a tuple of them for a model with several inputs (`model(*x)`)
+    y:Tensor|None=None, # the labels [N] or [N, 1] (needed when `label='true'`)
     target:str='logit', # the score differentiated: 'logit' (pre-softmax) or 'softmax' (probability)
     label:str='true', # whose score: the 'true' label `y`, or the 'pred'icted class
-) -> Tensor: # fp32 gradients, the shape of `x`
-    "Gradient of each example's `target` score for class `label` with respect to its own input, for the whole batch in one backward pass."
+) -> Tensor|tuple: # the gradient, the shape of `x`; several (a tuple) where there are several float inputs or embeddings
+    "Gradient of each example's `target` score for class `label` with respect to its own input (or embeddings), for the whole batch in one backward pass."
     check_choice('target', target, VOG_TARGETS); check_choice('label', label, VOG_LABELS)
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    xs = _as_inputs(x); n = len(xs[0])
     if label=='true' and y is None: raise ValueError("label='true' needs the labels y; pass y or use label='pred'")
-    with train_modes_kept(model), torch.enable_grad(), torch.autocast(x.device.type, enabled=False):
-        x = x.detach().as_subclass(Tensor).float().requires_grad_()
-        out = model(x).float()
+    if label=='true': y = _class_labels(y, n)
+    ints = [t for t in xs if not t.is_floating_point() and t.numel()]
+    with train_modes_kept(model), torch.enable_grad(), torch.autocast(xs[0].device.type, enabled=False):
+        leaves = [t.detach().float().requires_grad_() if t.dtype in (torch.float16, torch.bfloat16) else
+                  t.detach().requires_grad_() if t.is_floating_point() else None for t in xs]
+        with (_embedding_outputs(model, n) if ints else nullcontext([])) as embs:
+            out = model(*[t if l is None else l.clone() for t,l in zip(xs, leaves)])
+        if ints and not embs:
+            raise ValueError(f"the model takes integer inputs (shapes {[tuple(t.shape) for t in ints]}) and no nn.Embedding turns them into "
+                             "vectors: no gradient with respect to them exists. VoG needs float inputs or embeddings")
+        if not isinstance(out, Tensor) or out.ndim!=2 or len(out)!=n:
+            raise ValueError(f"VoG scores classifiers: the model must return logits [N={n}, classes], got "
+                             + (f"shape {tuple(out.shape)}" if isinstance(out, Tensor) else type(out).__name__))
+        out = out.as_subclass(Tensor).float()
         if target=='softmax': out = out.softmax(-1)
-        cls = out.argmax(-1) if label=='pred' else y.as_subclass(Tensor).long().to(out.device)
-        g, = torch.autograd.grad(out.gather(1, cls[:,None]).sum(), x)
-    return g
+        cls = out.argmax(-1) if label=='pred' else y.to(out.device)
+        if len(cls) and (cls.min()<0 or cls.max()>=out.shape[1]):
+            raise ValueError(f"y holds labels outside 0..{out.shape[1]-1}, the classes of the model's output")
+        wrt = [l for l in leaves if l is not None] + embs
+        gs = torch.autograd.grad(out.gather(1, cls[:,None]).sum(), wrt, allow_unused=True)
+    gs = tuple(torch.zeros_like(w) if g is None else g for g,w in zip(gs, wrt))
+    return gs[0] if len(gs)==1 else gs
 
 # %% ../nbs/03_vog.ipynb #5fd185d0
 def pixel_maps(
-    grads:Tensor, # gradients of one snapshot [N, C, H, W] (images) or [N, ...] (anything else)
-) -> Tensor: # [N, P]: one map per example, flattened
-    "Average image gradients over colour channels (keeping the sign) and flatten each example's map."
-    g = grads.float()
-    if g.ndim==4: g = g.mean(1)
-    return g.reshape(len(g), -1)
+    grads:Tensor|tuple, # gradients of one snapshot: [N, C, H, W] (images), [N, ...] (anything else), or a tuple of them
+) -> Tensor: # [N, P]: one flat map per example
+    "Average image gradients over colour channels (keeping the sign), flatten each example's map, and join the maps of several inputs."
+    gs = grads if isinstance(grads, (tuple, list)) else (grads,)
+    gs = [torch.as_tensor(g) if isinstance(g, np.ndarray) else g for g in gs]
+    if not gs or not all(isinstance(g, Tensor) and g.ndim>=1 for g in gs) or len({len(g) for g in gs})>1:
+        raise ValueError("grads must be a tensor [N, ...] of one snapshot, or a tuple of them with the same N; got "
+                         + (f"shapes {[tuple(g.shape) if isinstance(g, Tensor) else type(g).__name__ for g in gs]}" if gs else 'nothing'))
+    return torch.cat([(g.float().mean(1) if g.ndim==4 else g.float()).reshape(len(g), -1) for g in gs], 1)
+
+# %% ../nbs/03_vog.ipynb #684daa91
+def _as_1d(name, a, n=None) -> np.ndarray:
+    "`a` (a tensor, array or list) as a 1-d numpy array, of length `n` if given, else a `ValueError` naming `name`."
+    a = a.detach().cpu().numpy() if isinstance(a, Tensor) else np.asarray(a)
+    if a.ndim!=1 or (n is not None and len(a)!=n):
+        raise ValueError(f"{name} must be one value per example" + (f" ({n})" if n is not None else '') + f", got shape {a.shape}")
+    return a
 
 def class_zscore(
-    scores:Tensor|np.ndarray, # one score per example
+    scores:Tensor|np.ndarray, # one score per example (NaN: not scored)
     labels:Tensor|np.ndarray, # the class of each example
 ) -> Tensor: # the scores as z-scores within their class
-    "Standardise `scores` within each class (population std); a class with no spread gets 0."
-    s,y = torch.as_tensor(scores, dtype=torch.float64),torch.as_tensor(labels)
-    res = torch.zeros_like(s)
-    for c in y.unique():
+    "Standardise `scores` within each class (population std) over the examples scored; a class with no spread gets 0, an unscored example NaN."
+    s = _as_1d('scores', scores)
+    if s.dtype.kind not in 'biuf': raise ValueError(f"scores must be numbers, got dtype {s.dtype}")
+    s,y = s.astype(np.float64),_as_1d('labels', labels, len(s))
+    res = np.full(len(s), np.nan)
+    for c in pd.unique(y):
         m = y==c
-        sd = s[m].std(correction=0)
-        if sd>0: res[m] = (s[m]-s[m].mean())/sd
-    return res.float()
+        ok = m & ~np.isnan(s)
+        if not ok.any(): continue
+        sd = s[ok].std()
+        res[ok] = (s[ok]-s[ok].mean())/sd if sd>0 else 0.
+    return torch.from_numpy(res).float()
 
+# %% ../nbs/03_vog.ipynb #b26ff359
 def vog_scores(
-    grads:Tensor, # a stack of gradients from K snapshots: [K, N, C, H, W] or [K, N, ...]
+    grads:Tensor|list, # gradients from K >= 2 snapshots: a stack [K, N, C, H, W] or [K, N, ...], or a list of K snapshots (each as `input_grads` returns it)
     labels:Tensor|np.ndarray|None=None, # the class of each example [N], needed to normalise
     normalize:bool=True, # return z-scores within each class instead of the raw VoG
 ) -> Tensor: # one score per example [N]
     "The reference VoG: per-pixel population std over the K snapshots, averaged over pixels, optionally standardised per class."
-    maps = torch.stack([pixel_maps(g) for g in grads])            # [K, N, P]
-    vog = maps.std(0, correction=0).mean(-1)
+    normalize = _check_bool('normalize', normalize)
+    if isinstance(grads, np.ndarray): grads = torch.from_numpy(grads)
+    if isinstance(grads, Tensor) and grads.ndim<2: raise ValueError(f"grads must be a stack [K, N, ...] of K snapshots, got shape {tuple(grads.shape)}")
+    if not isinstance(grads, (Tensor, list, tuple)): raise ValueError(f"grads must be a stack [K, N, ...] or a list of K snapshots, got {type(grads).__name__}")
+    if len(grads)<2: raise ValueError(f"grads must hold at least 2 snapshots (K >= 2), got {len(grads)}: the spread of one snapshot is 0 for every example")
+    maps = [pixel_maps(g) for g in grads]
+    if len({m.shape for m in maps})>1: raise ValueError(f"grads: every snapshot must have the same shape, got {sorted({tuple(m.shape) for m in maps})}")
+    vog = torch.stack(maps).std(0, correction=0).mean(-1)
     if not normalize: return vog
     if labels is None: raise ValueError("normalize=True needs labels (the class of each example); pass labels or normalize=False")
-    return class_zscore(vog, labels)
+    return class_zscore(vog, _as_1d('labels', labels, len(vog)))
 
 # %% ../nbs/03_vog.ipynb #b32189be
 class StreamingVoG:
@@ -100,145 +190,246 @@ class StreamingVoG:
     def __init__(self,
         n:int, # number of examples scored
     ):
-        self.n,self.count,self.mean,self.m2 = n,torch.zeros(n, dtype=torch.long),None,None
+        self.n = check_number('n', n, '[0, inf)', integer=True)
+        self.count,self.mean,self.m2 = torch.zeros(self.n, dtype=torch.long),None,None
+
+    def _positions(self, idx) -> Tensor:
+        "`idx` as distinct positions in 0..n-1."
+        if isinstance(idx, slice): return torch.arange(self.n)[idx]
+        i = idx.detach().cpu() if isinstance(idx, Tensor) else torch.as_tensor(np.asarray(idx))
+        if i.dtype==torch.bool and i.shape==(self.n,): return i.nonzero()[:,0]
+        if i.ndim!=1 or i.is_floating_point() or i.is_complex() or i.dtype==torch.bool:
+            raise ValueError(f"idx must be a slice, a boolean mask [{self.n}] or integer positions [B], got {i.dtype} of shape {tuple(i.shape)}")
+        if len(i) and (i.min()<0 or i.max()>=self.n): raise ValueError(f"idx must be positions in 0..{self.n-1}, got {i.min().item()}..{i.max().item()}")
+        if len(i.unique())!=len(i): raise ValueError("idx must name each example at most once per update")
+        return i.long()
 
     def update(self,
-        idx, # which examples the batch holds: positions in 0..n-1 (a slice, list or tensor)
-        grads:Tensor, # their gradients at the current snapshot, [B, C, H, W] or [B, ...]
+        idx, # which examples the batch holds: a slice, a boolean mask, or positions in 0..n-1 (a list, array or tensor)
+        grads:Tensor|tuple, # their gradients at the current snapshot, [B, C, H, W] or [B, ...] (or a tuple, as `input_grads` returns)
     ):
         "Add one snapshot's gradients of the examples `idx`."
-        g = pixel_maps(grads).detach()
+        g,idx = pixel_maps(grads).detach(),self._positions(idx)
+        if len(idx)!=len(g): raise ValueError(f"idx names {len(idx)} examples but grads holds {len(g)}")
         if self.mean is None: self.mean,self.m2 = (g.new_zeros(self.n, g.shape[1]) for _ in range(2))
-        idx = torch.arange(self.n)[idx] if isinstance(idx, slice) else torch.as_tensor(idx)
+        elif g.shape[1]!=self.mean.shape[1]: raise ValueError(f"grads hold {g.shape[1]} values per example, earlier snapshots {self.mean.shape[1]}")
         self.count[idx] += 1
         k = self.count[idx].to(g)[:,None]
         delta = g - self.mean[idx]
         self.mean[idx] += delta/k
         self.m2[idx] += delta*(g - self.mean[idx])
 
-    def vog(self) -> Tensor: # raw VoG per example (NaN for examples never updated)
-        "The population std over the snapshots seen, per pixel, averaged over pixels."
+    def vog(self) -> Tensor: # raw VoG per example; NaN for examples with fewer than 2 snapshots
+        "The population std over the snapshots seen, per pixel, averaged over pixels (NaN under 2 snapshots: one has no spread)."
         if self.mean is None: return torch.full((self.n,), float('nan'))
-        k = self.count.to(self.m2)[:,None]
-        return (self.m2/k).sqrt().mean(-1).cpu()
+        k = self.count.clamp(min=1).to(self.m2)[:,None]
+        res = (self.m2/k).sqrt().mean(-1).cpu()
+        res[self.count<2] = float('nan')
+        return res
 
 # %% ../nbs/03_vog.ipynb #abcc72ba
 def example_index(
     ds, # a dataset, as held by a DataLoader
 ) -> np.ndarray: # one identifier per example, in the dataset's order
-    "The index of each example of `ds`: its fastai item where the items are integers (as in `TeachingData`, where they index `meta`), else its position."
+    "The identifier of each example of `ds`: the DataFrame's index for data read from a DataFrame (fastai's tabular data, `from_df`), the item where the items are integers (as in `TeachingData`, where they index `meta`), else the position."
+    try: n = len(ds)
+    except TypeError: raise ValueError(f"ds must be a dataset with a length, got {type(ds).__name__}") from None
     items = getattr(ds, 'items', None)
-    if items is not None and len(items)==len(ds):
-        arr = np.asarray(items)
-        if arr.dtype.kind in 'iu': return arr.astype(np.int64)
-    return np.arange(len(ds))
+    if isinstance(items, (pd.DataFrame, pd.Series)) and len(items)==n: return items.index.to_numpy()
+    if items is not None and not callable(items) and hasattr(items, '__len__') and not isinstance(items, (str, bytes)) and len(items)==n:
+        try: arr = np.asarray(items)
+        except (ValueError, TypeError): arr = np.empty(0)
+        if arr.ndim==1 and arr.dtype.kind in 'iu': return arr.astype(np.int64)
+    return np.arange(n)
+
+# %% ../nbs/03_vog.ipynb #c0a601b8
+def _is_fastai_dl(dl) -> bool:
+    "Whether `dl` is a fastai DataLoader (not a plain torch one)."
+    return isinstance(dl, DataLoader)
 
 def fixed_order_dl(
     dls:DataLoaders, # the Learner's DataLoaders
-) -> DataLoader: # the training set, in order, through the validation transforms
+) -> DataLoader: # the training set, in order: through the validation transforms (fastai), or the dataset's own (plain torch loaders)
     "The training examples in their dataset order, without shuffling, dropped batches or augmentation."
-    if isinstance(dls.train_ds, Datasets):
+    if not isinstance(dls, DataLoaders): raise ValueError(f"dls must be fastai DataLoaders (learn.dls), got {type(dls).__name__}")
+    train = dls.train
+    valid = dls.loaders[1] if len(dls.loaders)>1 else None
+    if isinstance(train, TorchDataLoader):     # plain torch loaders: the same dataset, in order; its own transforms
+        if isinstance(train.dataset, IterableDataset) or train.batch_sampler is None:
+            raise ValueError("fixed_order_dl: the training loader is a torch DataLoader over an iterable dataset or without batches; "
+                             "give VoGCallback the examples to score with score_dl=")
+        return TorchDataLoader(train.dataset, batch_size=getattr(train.batch_sampler, 'batch_size', None) or 64, shuffle=False,
+                               collate_fn=train.collate_fn, num_workers=0)
+    if not _is_fastai_dl(train): raise ValueError(f"fixed_order_dl: the training loader is a {type(train).__name__}; give VoGCallback score_dl=")
+    if isinstance(dls.train_ds, Datasets) and _is_fastai_dl(valid):
         return dls.test_dl(dls.train_ds.items, with_labels=True, rm_type_tfms=0)
-    return dls.valid.new(dls.train_ds, shuffle=False, drop_last=False)
+    return (valid if _is_fastai_dl(valid) else train).new(dls.train_ds, shuffle=False, drop_last=False)
 
+# %% ../nbs/03_vog.ipynb #958f58ff
 def check_fixed_order(
     dl, # a DataLoader to score
+    name:str='score_dl', # the argument's name, for the message
 ):
-    "Raise unless `dl` yields its examples in one fixed order, all of them."
-    if getattr(dl, 'shuffle', False) or getattr(dl, 'drop_last', False):
-        raise ValueError(f"dl must yield its examples in a fixed order, each once: got shuffle={dl.shuffle}, drop_last={dl.drop_last}; "
-                         "use dl.new(shuffle=False, drop_last=False) or dls.test_dl(items, with_labels=True)")
+    "Raise unless `dl` yields each example of its dataset once, in the dataset's order (a fastai DataLoader without shuffle or drop_last, or a torch DataLoader with a SequentialSampler)."
+    fix = "use dl.new(shuffle=False, drop_last=False), dls.test_dl(items, with_labels=True), or a torch DataLoader(ds, batch_size, shuffle=False)"
+    if _is_fastai_dl(dl):
+        if dl.shuffle or dl.drop_last:
+            raise ValueError(f"{name} must yield its examples in a fixed order, each once: got shuffle={dl.shuffle}, drop_last={dl.drop_last}; {fix}")
+        n = len(dl.dataset) if dl.indexed else None
+        if n is None or dl.n!=n or dl.bs is None:
+            raise ValueError(f"{name} must yield every example of an indexed dataset once, in batches: got indexed={dl.indexed}, n={dl.n}, bs={dl.bs}")
+        with rng_kept(): idxs = dl.get_idxs()
+        if list(idxs)!=list(range(n)):
+            raise ValueError(f"{name} draws its examples in an order of its own (its get_idxs does not give 0..{n-1}, as a SortedDL or a "
+                             f"weighted DataLoader do); {fix}")
+    elif isinstance(dl, TorchDataLoader):
+        if isinstance(dl.dataset, IterableDataset): raise ValueError(f"{name} must have a map-style dataset (one with a length), not an iterable one")
+        bs = dl.batch_sampler
+        if bs is None: raise ValueError(f"{name} must yield batches (give it a batch_size)")
+        if type(bs) is not BatchSampler or type(bs.sampler) is not SequentialSampler or bs.drop_last:
+            raise ValueError(f"{name} must yield its examples in a fixed order, each once: got a torch DataLoader with "
+                             f"{type(bs).__name__}({type(getattr(bs, 'sampler', None)).__name__}), drop_last={getattr(bs, 'drop_last', None)}; {fix}")
+    else: raise ValueError(f"{name} must be a fastai or torch DataLoader, got {type(dl).__name__}")
     return dl
 
 # %% ../nbs/03_vog.ipynb #57919126
 def check_stages(
     stages, # 'thirds', 'all', or {name: (start_epoch, stop_epoch)}
-):
+) -> str|dict: # `stages`, with the epochs as Python ints
     "Validate a stage specification at construction (the number of epochs is checked when the fit starts)."
-    if isinstance(stages, str):
-        return check_choice('stages', stages, ('thirds', 'all'))
+    if isinstance(stages, str): return check_choice('stages', stages, ('thirds', 'all'))
     if not isinstance(stages, dict) or not stages:
         raise ValueError(f"stages must be 'thirds', 'all' or a non-empty dict {{name: (start_epoch, stop_epoch)}}; got {stages!r}")
+    res = {}
     for k,r in stages.items():
-        ok = isinstance(k, str) and is_listy(r) and len(r)==2 and all(isinstance(e, (int, np.integer)) for e in r)
-        if not ok or not 0 <= r[0] < r[1]:
-            raise ValueError(f"stages[{k!r}] must be a pair of epochs (start, stop) with 0 <= start < stop, like range; got {r!r}")
-    return stages
+        if not isinstance(k, str) or not k: raise ValueError(f"stages: each name must be a non-empty string (it names the column vog_<name>), got {k!r}")
+        try:
+            if not (is_listy(r) and len(r)==2): raise ValueError
+            a,b = (check_number('epoch', e, '[0, inf)', integer=True) for e in r)
+            if not a<b: raise ValueError
+        except ValueError: raise ValueError(f"stages[{k!r}] must be a pair of epochs (start, stop) with 0 <= start < stop, like range; got {r!r}") from None
+        res[k] = (a,b)
+    return res
 
+# %% ../nbs/03_vog.ipynb #360f601a
 def stage_epochs(
-    stages, # 'thirds', 'all', or {name: (start_epoch, stop_epoch)}, checked by `check_stages`
-    snapshots:list, # the epochs after which a snapshot is taken
+    stages, # 'thirds', 'all', or {name: (start_epoch, stop_epoch)}
+    snapshots:list, # the epochs after which a snapshot is taken, in increasing order
     n_epoch:int, # the number of epochs of the fit
 ) -> dict: # {stage name: [snapshot epochs in it]}
-    "The snapshot epochs of each stage, raising if a stage lies outside the fit or holds no snapshot."
-    if stages=='all': return {'all': list(snapshots)}
+    "The snapshot epochs of each stage, raising if a stage lies outside the fit or holds fewer than 2 snapshots (one has no spread)."
+    stages,n_epoch = check_stages(stages),check_number('n_epoch', n_epoch, '[1, inf)', integer=True)
+    if not is_listy(snapshots) and not isinstance(snapshots, (range, np.ndarray)):
+        raise ValueError(f"snapshots must be a list of epochs, got {type(snapshots).__name__}")
+    snaps = [check_number('snapshots', e, f'[0, {n_epoch})', integer=True) for e in snapshots]
+    if snaps!=sorted(set(snaps)): raise ValueError(f"snapshots must be distinct epochs in increasing order, got {snaps}")
+    fix = "more epochs or a smaller `every`"
+    if stages=='all':
+        if len(snaps)<2: raise ValueError(f"stages='all' needs at least 2 snapshots (one has no spread); this fit of {n_epoch} epochs takes {len(snaps)}: use {fix}")
+        return {'all': snaps}
     if stages=='thirds':
-        if len(snapshots)<3: raise ValueError(f"stages='thirds' needs at least 3 snapshots; this fit of {n_epoch} epochs takes "
-                                              f"{len(snapshots)}: use stages='all', more epochs or a smaller `every`")
-        parts = np.array_split(np.array(snapshots), 3)
-        return {**{n: p.tolist() for n,p in zip(('early','middle','late'), parts)}, 'all': list(snapshots)}
+        if len(snaps)<6: raise ValueError(f"stages='thirds' needs at least 6 snapshots, 2 in each third (one has no spread); this fit of {n_epoch} "
+                                          f"epochs takes {len(snaps)}: use stages='all', {fix}")
+        return {**{n: p.tolist() for n,p in zip(('early','middle','late'), np.array_split(np.array(snaps), 3))}, 'all': snaps}
     res = {}
     for k,(a,b) in stages.items():
-        if b > n_epoch: raise ValueError(f"stages[{k!r}] = ({a}, {b}) ends after the fit, which has {n_epoch} epochs (0..{n_epoch-1})")
-        res[k] = [e for e in snapshots if a <= e < b]
-        if not res[k]: raise ValueError(f"stages[{k!r}] = ({a}, {b}) holds no snapshot; snapshots are taken after epochs {snapshots}")
+        if b>n_epoch: raise ValueError(f"stages[{k!r}] = ({a}, {b}) ends after the fit, which has {n_epoch} epochs (0..{n_epoch-1})")
+        res[k] = [e for e in snaps if a<=e<b]
+        if len(res[k])<2: raise ValueError(f"stages[{k!r}] = ({a}, {b}) holds {len(res[k])} snapshot{'s'*(len(res[k])!=1)} "
+                                           f"(snapshots are taken after epochs {snaps}); each stage needs at least 2: widen it, or use {fix}")
     return res
 
 # %% ../nbs/03_vog.ipynb #5f6c26f3
-class VoGCallback(Callback):
-    "Variance of gradients of every example of `dl` over snapshots taken during training; results in `learn.vog.df`."
+def _split_batch(b, n_inp:int|None) -> tuple:
+    "A batch as (inputs, targets), split as `Learner` splits it: `n_inp` inputs, else all but the last."
+    b = tuple(b) if isinstance(b, (tuple, list)) else (b,)
+    i = n_inp if n_inp is not None else (1 if len(b)==1 else len(b)-1)
+    return b[:i],b[i:]
+
+def _device(model:nn.Module):
+    "Where `model` lives: the device of its first parameter or buffer (None for a model without either)."
+    p = next(iter(model.parameters()), None)
+    if p is None: p = next(iter(model.buffers()), None)
+    return None if p is None else p.device
+
+class VoGCallback(TrainingCallback):
+    "Variance of gradients of every example of `score_dl` over snapshots taken during training; results in `learn.vog.df`."
     # after the callbacks that change the model during an epoch (compression ones, MixedPrecision at 10) and the Recorder (50),
     # before the trackers (60) whose EarlyStoppingCallback may end the fit inside `after_epoch`
     order = Recorder.order+1
+    _stateattrs = ('_dl','_accs','_labels','_plan','_taken')
+    _dl = _accs = _labels = _plan = _taken = None
     def __init__(self,
-        dl:DataLoader|None=None, # the examples to score, in a fixed order; None: the training set, unshuffled and unaugmented
+        score_dl:DataLoader|None=None, # the examples to score, in a fixed order; None: the training set, unshuffled and unaugmented
         every:int=1, # take a snapshot after every `every` epochs
-        stages:str|dict='thirds', # 'thirds' (early/middle/late/all), 'all', or {name: (start_epoch, stop_epoch)}
+        stages:str|dict='thirds', # 'thirds' (early/middle/late/all), 'all', or {name: (start_epoch, stop_epoch)}; 2+ snapshots each
         target:str='logit', # the score differentiated: 'logit' (the paper's) or 'softmax'
         label:str='true', # whose score: the 'true' label or the 'pred'icted class
         normalize:bool=True, # also give the scores as z-scores within each class
     ):
-        check_choice('target', target, VOG_TARGETS); check_choice('label', label, VOG_LABELS)
-        if not isinstance(every, (int, np.integer)) or every < 1: raise ValueError(f"every must be a positive integer, got {every!r}")
-        check_stages(stages)
-        if dl is not None: check_fixed_order(dl)
-        store_attr()
-        self.df = None
+        self.target,self.label = check_choice('target', target, VOG_TARGETS),check_choice('label', label, VOG_LABELS)
+        self.every,self.stages = check_number('every', every, '[1, inf)', integer=True),check_stages(stages)
+        self.normalize = _check_bool('normalize', normalize)
+        self.score_dl = score_dl if score_dl is None else check_fixed_order(score_dl, 'score_dl')
+        self.df,self.stage_epochs = None,None
 
     @property
     def name(self): return 'vog'   # `learn.vog`, not fastai's default `learn.vo_g`
 
     def before_fit(self):
-        self.run = not hasattr(self.learn, 'lr_finder') and not hasattr(self, 'gather_preds')
-        if not self.run: return
+        super().before_fit()
+        if not self._started: self._drop_state()      # what an interrupted fit left behind
+
+    def _drop_state(self): self._dl = self._accs = self._labels = self._plan = self._taken = None
+
+    def start_fit(self):
         snaps = [e for e in range(self.n_epoch) if (e+1) % self.every == 0]
-        self.stage_epochs = stage_epochs(self.stages, snaps, self.n_epoch)
-        with rng_kept(): self._dl = self.dl if self.dl is not None else fixed_order_dl(self.dls)  # creating a DataLoader draws from `random`
-        self._accs = {s: StreamingVoG(len(self._dl.dataset)) for s in self.stage_epochs}
-        self._labels = None
+        try: self._plan = stage_epochs(self.stages, snaps, self.n_epoch)
+        except ValueError as e: raise ValueError(f"VoGCallback(every={self.every}): {e}") from None
+        with rng_kept():       # creating and reading a DataLoader draws from `random`
+            self._dl = self.score_dl if self.score_dl is not None else fixed_order_dl(self.dls)
+            xs,y = next(self._batches(), (None, None))
+            if xs is None: raise ValueError("VoGCallback: the scored set holds no example")
+            input_grads(self.model, xs, y, self.target, self.label)   # a model without input gradient, or targets that are not classes, fail now
+        self._accs = {s: StreamingVoG(len(self._dl.dataset)) for s in self._plan}
+        self._taken,self._labels = {s: [] for s in self._plan},None
 
     def after_epoch(self):
-        accs = [a for s,a in self._accs.items() if self.epoch in self.stage_epochs[s]]
-        if accs: self.snapshot(accs)
+        if not self.fitting: return
+        due = [s for s,eps in self._plan.items() if self.epoch in eps]
+        if due: self._snapshot(due)
 
-    def snapshot(self, accs:list):
-        "Add the input gradients of every example of the scored set to the accumulators `accs`."
-        labels,start = [],0
+    def _batches(self):
+        "The scored set's batches as (inputs, class labels or None), on the model's device."
+        n_inp,dev = getattr(self._dl, 'n_inp', getattr(self.dls, 'n_inp', None)),_device(self.model)
+        for b in self._dl:
+            xs,ys = _split_batch(to_device(b, dev) if dev is not None else b, n_inp)
+            yield xs,(_class_labels(ys[0], len(xs[0]), 'the targets of the scored set') if ys else None)
+
+    def _snapshot(self, stages:list):
+        "Add the input gradients of every example of the scored set to the accumulators of `stages`."
+        accs,labels,start = [self._accs[s] for s in stages],[],0
         with rng_kept():
-            for b in self._dl:
-                x,y = b[0],(b[1] if len(b)>1 else None)
-                g = input_grads(self.model, x, y, self.target, self.label)
-                for a in accs: a.update(slice(start, start+len(x)), g)
-                start += len(x)
-                if y is not None: labels.append(y.as_subclass(Tensor).cpu())
-        if start != len(self._dl.dataset): raise ValueError(f"dl yielded {start} examples out of {len(self._dl.dataset)}: it must yield each once")
+            for xs,y in self._batches():
+                g = input_grads(self.model, xs, y, self.target, self.label)
+                for a in accs: a.update(slice(start, start+len(xs[0])), g)
+                start += len(xs[0])
+                if y is not None: labels.append(y.cpu())
+        if start!=len(self._dl.dataset): raise ValueError(f"score_dl yielded {start} examples out of {len(self._dl.dataset)}: it must yield each once")
+        for s in stages: self._taken[s].append(self.epoch)
         if self._labels is None and labels: self._labels = torch.cat(labels)
 
-    def after_fit(self):
+    def end_fit(self):
         idx = example_index(self._dl.dataset)
-        cols = {'label': self._labels.numpy() if self._labels is not None else np.full(len(idx), -1)}
+        labels = self._labels.numpy() if self._labels is not None else np.full(len(idx), -1)
+        cols = {'label': labels}
         for s,a in self._accs.items():
             cols[f'vog_{s}'] = a.vog().numpy()
-            if self.normalize: cols[f'vog_{s}_norm'] = class_zscore(cols[f'vog_{s}'], cols['label']).numpy()
+            if self.normalize: cols[f'vog_{s}_norm'] = class_zscore(cols[f'vog_{s}'], labels).numpy()
         self.df = pd.DataFrame(cols, index=pd.Index(idx, name='index'))
-        self._dl = self._accs = self._labels = None     # keep `learn.export` small and free of data loaders
+        self.stage_epochs = self._taken
+        short = {s: len(t) for s,t in self._taken.items() if len(t)<2}
+        if short: warnings.warn(f"VoGCallback: the fit ended after epoch {self.epoch} of 0..{self.n_epoch-1} with fewer than 2 snapshots in stages "
+                                + ', '.join(f"{s!r} ({k} of {len(self._plan[s])})" for s,k in short.items())
+                                + "; their columns are NaN (VoG needs 2 snapshots to measure a spread)")
+        self._drop_state()     # keep `learn.export` small and free of data loaders

@@ -6,14 +6,15 @@ Docs: https://compressbias.github.io/compressbias/weights.html.md"""
 
 # %% ../nbs/00a_weights.ipynb #fb7abbf5
 from __future__ import annotations
-import copy, torch
+import copy, weakref, torch
 from torch import nn, Tensor
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'transformed_weight', 'has_weight_tfms', 'effective_weight',
-           'add_weight_tfm', 'get_weight_tfm', 'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent',
-           'copy_model', 'find_layers']
+__all__ = ['LAYER_TYPES', 'WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'DetachWeight', 'RefreshWeight',
+           'transformed_weight', 'has_weight_tfms', 'effective_weight', 'add_weight_tfm', 'get_weight_tfm',
+           'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model', 'check_layer_names',
+           'find_layers', 'report_layers', 'channel_layout', 'channel_rows', 'from_channel_rows']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
 class WeightTfm(nn.Module):
@@ -26,13 +27,32 @@ class CompressionHook:
 
 class ApplyWeightTfms(CompressionHook):
     "Forward pre-hook: compute `module.weight` from `module.weight_orig` through `module.weight_tfms`."
-    def __call__(self, module, args): module.weight = transformed_weight(module)
+    def __call__(self, module, args):
+        module.weight = w = transformed_weight(module)
+        if w.requires_grad: w.register_hook(_DetachWhenSpent(module))
+
+class _DetachWhenSpent:
+    "Tensor hook on a computed weight: once the backward pass has reached it, `module.weight` becomes its detached copy."
+    def __init__(self, module): self.module = weakref.ref(module)
+    def __call__(self, grad):
+        m = self.module()
+        if m is not None and isinstance(m.__dict__.get('weight'), Tensor): m.weight = m.weight.detach()
+
+class DetachWeight(CompressionHook):
+    "Forward hook: after a pass in eval mode, keep `module.weight` detached (the pass trains nothing), so the model deep-copies."
+    def __call__(self, module, args, output):
+        if not module.training: module.weight = module.weight.detach()
+
+class RefreshWeight(CompressionHook):
+    "Load-state-dict post hook: recompute `module.weight` from what was just loaded, not only at the next forward pass."
+    def __call__(self, module, incompatible_keys): module.weight = effective_weight(module)
 
 # %% ../nbs/00a_weights.ipynb #6e21a133
 def transformed_weight(
     module:nn.Module, # a layer holding `weight_orig` and `weight_tfms`
 ) -> Tensor:
     "`weight_orig` through every transform of `module`, in `order`."
+    if not has_weight_tfms(module): raise ValueError(f"transformed_weight: {type(module).__name__} has no weight transforms (see `add_weight_tfm`)")
     w = module.weight_orig
     for tfm in sorted(module.weight_tfms.values(), key=lambda t: t.order): w = tfm(w)
     # transforms that all pass the weight through would hand back the Parameter itself, and assigning a
@@ -48,25 +68,41 @@ def effective_weight(
     module:nn.Module, # a layer with a `weight`, compressed or not
 ) -> Tensor: # detached, the shape of the weight
     "The weight `module` computes with now: its transforms applied (masks, quantizers) or its plain `weight`."
+    if not has_weight_tfms(module) and not isinstance(getattr(module, 'weight', None), Tensor):
+        raise ValueError(f"effective_weight: {type(module).__name__} has no weight")
     with torch.no_grad(): w = transformed_weight(module) if has_weight_tfms(module) else module.weight
     return w.detach()
 
 # %% ../nbs/00a_weights.ipynb #2d38bf83
+def _rename_parameter(module:nn.Module, old:str, new:str):
+    "Rename parameter `old` of `module` to `new` in its place, so `module.parameters()` keeps its order."
+    ps = module._parameters
+    items = [(new if k == old else k, v) for k,v in ps.items()]
+    ps.clear(); ps.update(items)
+
 def add_weight_tfm(
     module:nn.Module, # a layer with a `weight` parameter (Conv, Linear, ...)
     name:str, # key of the transform, unique per layer (e.g. 'mask', 'quant')
     tfm:WeightTfm, # the transform
 ) -> WeightTfm: # `tfm`, now attached
     "Make `module` compute its weight through `tfm` (and any transforms it already has) in every forward pass."
+    if not isinstance(module, nn.Module): raise ValueError(f"add_weight_tfm: module must be a torch nn.Module, got {type(module).__name__}")
+    if not isinstance(tfm, WeightTfm): raise ValueError(f"add_weight_tfm: tfm must be a WeightTfm, got {type(tfm).__name__}")
+    if not isinstance(name, str) or not name.isidentifier(): raise ValueError(f"add_weight_tfm: name must be an identifier, got {name!r}")
     if not has_weight_tfms(module):
-        w = module._parameters.pop('weight', None)
-        if w is None: raise ValueError(f"add_weight_tfm: {type(module).__name__} has no `weight` parameter to transform")
-        module.register_parameter('weight_orig', w)  # the same Parameter: an existing optimizer still updates it
+        if not isinstance(module._parameters.get('weight'), nn.Parameter):
+            raise ValueError(f"add_weight_tfm: {type(module).__name__} has no `weight` parameter to transform")
+        if isinstance(module.weight, nn.parameter.UninitializedParameter):
+            raise ValueError(f"add_weight_tfm: {type(module).__name__}'s weight is not initialized yet (a lazy module): run a forward pass first")
+        # the same Parameter, in the same place: an existing optimizer still updates it, saved optimizer state still fits
+        _rename_parameter(module, 'weight', 'weight_orig')
         module.weight_tfms = nn.ModuleDict()
         module.register_forward_pre_hook(ApplyWeightTfms())
+        module.register_forward_hook(DetachWeight())
+        module.register_load_state_dict_post_hook(RefreshWeight())
     if name in module.weight_tfms: raise ValueError(f"add_weight_tfm: {type(module).__name__} already has a weight transform named {name!r}")
     module.weight_tfms[name] = tfm.to(module.weight_orig.device)
-    module.weight = transformed_weight(module)   # readable before the next forward pass
+    module.weight = effective_weight(module)   # readable before the next forward pass
     return tfm
 
 def get_weight_tfm(module:nn.Module, name:str) -> WeightTfm|None:
@@ -77,29 +113,37 @@ def get_weight_tfm(module:nn.Module, name:str) -> WeightTfm|None:
 def bake_weight_tfms(
     module:nn.Module, # a layer with weight transforms
 ):
-    "Write the transformed weight into a plain `weight` parameter and remove the transforms and the hook."
+    "Write the transformed weight into a plain `weight` parameter (in `weight_orig`'s place) and remove the transforms and hooks."
     if not has_weight_tfms(module): return
-    with torch.no_grad(): w = transformed_weight(module).clone()
-    p = module._parameters.pop('weight_orig')
+    w = effective_weight(module).clone()
+    p = module.weight_orig
     with torch.no_grad(): p.copy_(w)  # keep the Parameter object, so an existing optimizer still holds it
     del module.weight_tfms
     module.__dict__.pop('weight', None)
-    module.register_parameter('weight', p)
+    _rename_parameter(module, 'weight_orig', 'weight')
     remove_compression_hooks(module, recurse=False)
+
+_HOOK_DICTS = ('_forward_pre_hooks', '_forward_hooks', '_load_state_dict_post_hooks')
+_HOOK_EXTRAS = ('_forward_pre_hooks_with_kwargs', '_forward_hooks_with_kwargs', '_forward_hooks_always_called')
 
 def remove_compression_hooks(
     model:nn.Module, # module (and, with `recurse`, its children) to clean
     recurse:bool=True, # also clean every submodule
 ):
-    "Remove every hook that is a `CompressionHook` (forward, forward pre-hooks) from `model`."
+    "Remove every hook that is a `CompressionHook` (forward, forward pre- and load-state-dict post hooks) from `model`."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     for m in (model.modules() if recurse else [model]):
-        for hooks in (m._forward_pre_hooks, m._forward_hooks):
-            for k in [k for k,h in hooks.items() if isinstance(h, CompressionHook)]: del hooks[k]
+        for attr in _HOOK_DICTS:
+            hooks = getattr(m, attr, {})
+            for k in [k for k,h in hooks.items() if isinstance(h, CompressionHook)]:
+                del hooks[k]
+                for extra in _HOOK_EXTRAS: getattr(m, extra, {}).pop(k, None)
 
 def make_permanent(
     model:nn.Module, # a model pruned and/or quantized by compressbias
 ) -> nn.Module: # the same model, modified in place
     "Bake masks and quantized weights into plain parameters and remove all compression machinery."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     for m in list(model.modules()): bake_weight_tfms(m)
     for m in list(model.modules()):
         for name,child in list(m.named_children()):
@@ -115,30 +159,121 @@ def make_permanent(
 def copy_model(
     model:nn.Module, # a model, possibly with weight transforms
 ) -> nn.Module: # an independent copy
-    "`copy.deepcopy` that also works on a model with weight transforms that has just run a forward pass with gradients."
-    # `module.weight` is then a non-leaf tensor, which deepcopy refuses; the hook recomputes it anyway, so skip it
+    "`copy.deepcopy` that also works between a training forward pass and its backward pass."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    # `module.weight` is then a tensor inside the autograd graph, which deepcopy refuses; the copy recomputes it, so skip it
     memo = {id(m.__dict__['weight']): None for m in model.modules() if has_weight_tfms(m) and 'weight' in m.__dict__}
     res = copy.deepcopy(model, memo)
     for m in res.modules():
-        if has_weight_tfms(m): m.weight = transformed_weight(m)
+        if has_weight_tfms(m): m.weight = effective_weight(m)
     return res
 
 # %% ../nbs/00a_weights.ipynb #7f6cf589
+LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)
+
+def check_layer_names(
+    layers, # the value given: None, or a list of module names
+) -> list|None: # `layers` as a list, or None
+    "`layers` as a list of distinct module names (or None), else a `ValueError` saying what is expected."
+    if layers is None: return None
+    if not isinstance(layers, (list, tuple, L)) or not all(isinstance(n, str) for n in layers):
+        raise ValueError(f"layers must be a list of module names (as in `model.named_modules()`) or None, got {layers!r}")
+    if not len(layers): raise ValueError("layers must name at least one module, or be None for the default set; got an empty list")
+    if len(set(layers)) < len(layers): raise ValueError(f"layers names a module more than once: {list(layers)}")
+    return list(layers)
+
+def _read_directly(model:nn.Module) -> set:
+    "Names of layers whose weight their parent reads without calling them (`nn.MultiheadAttention.out_proj`)."
+    return {f'{n}.out_proj' if n else 'out_proj' for n,m in model.named_modules() if isinstance(m, nn.MultiheadAttention)}
+
+def _holders(model:nn.Module) -> dict:
+    "id of each Parameter -> the names under which modules hold it."
+    res = {}
+    for n,m in model.named_modules():
+        for k,p in m._parameters.items():
+            if p is not None: res.setdefault(id(p), []).append(f'{n}.{k}' if n else k)
+    return res
+
+def _check_compressible(model:nn.Module, found:list):
+    "Refuse layers that weight transforms would get silently wrong: tied weights, weights read directly, in-place renorms."
+    direct = [n for n,_ in found if n in _read_directly(model)]
+    if direct: raise ValueError(f"layers: {direct} have their weight read directly by their nn.MultiheadAttention, not through "
+                                f"their forward pass, so compressbias cannot compress them")
+    renorm = [n for n,m in found if getattr(m, 'max_norm', None) is not None]
+    if renorm: raise ValueError(f"layers: {renorm} renormalize their weight in place (an embedding's `max_norm`), which compressbias cannot compress")
+    holders = _holders(model)
+    for n,m in found:
+        p = m._parameters.get('weight_orig', m._parameters.get('weight'))
+        if p is not None and len(holders[id(p)]) > 1:
+            raise ValueError(f"layers: {n!r} shares its weight with {[h for h in holders[id(p)] if not h.startswith(n+'.')]} (tied weights): "
+                             f"compressing one would leave the other computing with the uncompressed weight; compressbias refuses tied weights")
+
 def find_layers(
     model:nn.Module, # the model to search
     layers:list|None=None, # module names to pick (as in `named_modules`); None for every layer of `types`
-    types:tuple=(nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear), # layer classes picked when `layers` is None
+    types:tuple=LAYER_TYPES, # layer classes picked when `layers` is None
     skip_last:bool=False, # with `layers=None`, leave out the last layer of `types` (the final classifier)
+    compress:bool=False, # the layers are to get weight transforms: refuse (or leave out of the default set) what they would get wrong
 ) -> list: # (name, module) pairs, in model order
-    "The layers of `model` to compress: named ones, or every one of `types`."
+    "The layers of `model` to compress or report: named ones, or every one of `types`."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    layers = check_layer_names(layers)
     named = [(n,m) for n,m in model.named_modules() if n and not isinstance(m, (WeightTfm, nn.ModuleDict))]
     if layers is None:
-        res = [(n,m) for n,m in named if isinstance(m, types)]
-        return res[:-1] if skip_last else res
-    found = dict(named)
-    unknown = [n for n in layers if n not in found]
-    if unknown: raise ValueError(f"layers: unknown module names {unknown}; the model's layers with weights are "
-                                 f"{[n for n,m in named if isinstance(getattr(m,'weight',None), Tensor)]}")
-    no_weight = [n for n in layers if not isinstance(getattr(found[n], 'weight', None), Tensor)]
-    if no_weight: raise ValueError(f"layers: {no_weight} have no weight tensor to compress")
-    return [(n,found[n]) for n in layers]
+        direct = _read_directly(model) if compress else set()
+        res = [(n,m) for n,m in named if isinstance(m, types) and n not in direct]
+        res = res[:-1] if skip_last else res
+    else:
+        found = dict(named)
+        unknown = [n for n in layers if n not in found]
+        if unknown: raise ValueError(f"layers: unknown module names {unknown}; the model's layers with weights are "
+                                     f"{[n for n,m in named if isinstance(getattr(m,'weight',None), Tensor)]}")
+        no_weight = [n for n in layers if not isinstance(getattr(found[n], 'weight', None), Tensor)]
+        if no_weight: raise ValueError(f"layers: {no_weight} have no weight tensor to compress")
+        res = [(n,found[n]) for n in layers]
+    lazy = [n for n,m in res if isinstance(getattr(m, 'weight_orig', getattr(m, 'weight', None)), nn.parameter.UninitializedParameter)]
+    if lazy: raise ValueError(f"layers: {lazy} are lazy modules whose weight is not initialized yet: run a forward pass first")
+    if compress: _check_compressible(model, res)
+    return res
+
+# %% ../nbs/00a_weights.ipynb #4aaf89f6
+def report_layers(
+    model:nn.Module, # the model
+    layers:list|None=None, # module names; None: every layer of `LAYER_TYPES`, and every other layer with weight transforms
+) -> list: # (name, module) pairs, in model order
+    "The layers a report measures: the named ones, or the default set and anything else compressbias has compressed (an embedding)."
+    if layers is not None: return find_layers(model, layers)
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    names = [n for n,m in model.named_modules() if n and (isinstance(m, LAYER_TYPES) or has_weight_tfms(m))]
+    return find_layers(model, names) if names else []
+
+# %% ../nbs/00a_weights.ipynb #636c9a84
+def channel_layout(
+    m:nn.Module, # a layer
+) -> tuple: # (axis, groups)
+    "Where `m`'s weight keeps its output channels: `(1, groups)` for a transposed convolution, `(0, 1)` otherwise."
+    return (1, m.groups) if isinstance(m, nn.modules.conv._ConvTransposeNd) else (0, 1)
+
+def channel_rows(
+    w:Tensor, # a weight, or a tensor of its shape (a mask)
+    axis:int=0, # its output-channel dim: 0, or 1 for a transposed convolution
+    groups:int=1, # with `axis=1`, the convolution's groups
+) -> Tensor: # [output channels, weights per channel]
+    "`w` with one row per output channel (see `channel_layout`)."
+    if not isinstance(w, Tensor): raise ValueError(f"channel_rows: w must be a tensor, got {type(w).__name__}")
+    if axis is True or axis is False or not isinstance(axis, int): raise ValueError(f"channel_rows: axis must be 0 or 1, got {axis!r}")
+    if axis == 0: return w.reshape(w.shape[0], -1)
+    if axis != 1 or w.ndim < 2 or w.shape[0] % groups: raise ValueError(f"channel_rows: axis must be 0, or 1 with groups dividing dim 0; got axis={axis}, groups={groups}, shape {tuple(w.shape)}")
+    i,o = w.shape[:2]
+    return w.reshape(groups, i//groups, o, -1).transpose(1, 2).reshape(groups*o, -1)
+
+def from_channel_rows(
+    x:Tensor, # rows per output channel, as `channel_rows` gives them
+    shape:tuple, # the weight's shape
+    axis:int=0, # as given to `channel_rows`
+    groups:int=1, # as given to `channel_rows`
+) -> Tensor: # `x` in the weight's shape
+    "Undo `channel_rows`."
+    if axis == 0: return x.reshape(shape)
+    i,o = shape[:2]
+    return x.reshape(groups, o, i//groups, -1).transpose(1, 2).reshape(shape)
