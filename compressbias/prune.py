@@ -19,7 +19,7 @@ from .core import check_choice, check_number, TrainingCallback
 __all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
            'alive', 'prune_scores', 'magnitude_mask', 'compute_masks', 'WeightMask', 'prunable_layers', 'add_masks',
            'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report', 'model_sparsity', 'window_steps',
-           'window_pos', 'prune_due', 'PruneCallback']
+           'window_pos', 'prune_due', 'PruneCallback', 'OneShotPruneCallback']
 
 # %% ../nbs/01_prune.ipynb #d795a965
 def agp(
@@ -377,3 +377,21 @@ class PruneCallback(TrainingCallback):
     def current_sparsity(self) -> float:
         "Fraction of the pruned layers' weights their masks zero (0 before the first fit)."
         return masked_fraction(self.pruned) if self.pruned else 0.
+
+# %% ../nbs/01_prune.ipynb #692cab1e
+class OneShotPruneCallback(TrainingCallback):
+    "Prune the trained model once, to `sparsity`, when the fit ends (post-training pruning as a callback, for populations)."
+    order = Recorder.order+1   # after the Recorder, so the last epoch's metrics are the dense model's, as trained
+    def __init__(self,
+        sparsity:float, # target fraction of pruned weights, in [0, 1)
+        scope:str='local', # 'local': every layer to `sparsity`; 'global': one threshold across layers
+        granularity:str='weight', # 'weight' (unstructured) or 'filter' (whole output channels)
+        criterion:str='magnitude', # 'magnitude' or 'random' (the control)
+        layers:list|None=None, # module names; None: every Conv and Linear but the classifier
+    ):
+        sparsity = check_sparsity(sparsity)
+        for n,v,c in (('scope',scope,SCOPES), ('granularity',granularity,GRANULARITIES), ('criterion',criterion,CRITERIA)): check_choice(n, v, c)
+        layers = check_layer_names(layers)
+        store_attr()
+    def after_create(self): prunable_layers(self.learn.model, self.layers, self.granularity)   # a wrong name fails now
+    def end_fit(self): prune_model(self.learn.model, self.sparsity, self.scope, self.granularity, self.criterion, self.layers)

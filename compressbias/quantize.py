@@ -11,13 +11,14 @@ import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastcore.all import *
 from fastai.callback.core import TrainEvalCallback
+from fastai.learner import Recorder
 from .weights import *
 from .core import check_choice, check_number, TrainingCallback
 
 # %% auto #0
 __all__ = ['QUANT_BITS', 'INT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight',
            'moving_minmax', 'InputQuantizer', 'QuantizeInput', 'add_quantizers', 'input_quantizers', 'quantize_model',
-           'qat_phase', 'model_bits', 'QuantizeCallback', 'bits_report']
+           'qat_phase', 'model_bits', 'QuantizeCallback', 'bits_report', 'PostTrainingQuantizeCallback']
 
 # %% ../nbs/02_quantize.ipynb #eca9f744
 QUANT_BITS = (2, 3, 4, 5, 6, 7, 8, 16)
@@ -328,3 +329,22 @@ def bits_report(
                                      fp32_kb=df.fp32_kb.sum(), quant_kb=df.quant_kb.sum()))
     df['compression'] = df.fp32_kb / df.quant_kb
     return df.astype(dict(params=int, bits='Int64', distinct_max='Int64'))
+
+# %% ../nbs/02_quantize.ipynb #c64fde8e
+class PostTrainingQuantizeCallback(TrainingCallback):
+    "Quantize the trained model's weights to `bits` bits when the fit ends (post-training quantization as a callback, for populations)."
+    order = Recorder.order+1   # after the Recorder, so the last epoch's metrics are the fp32 model's, as trained
+    def __init__(self,
+        bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
+        per_channel:bool=True, # one scale per output channel, else one per tensor
+        symmetric:bool=True, # symmetric grid around 0, else asymmetric with a zero point
+        layers:list|None=None, # module names to quantize; None for every Conv and Linear
+    ):
+        bits = check_bits(bits)
+        per_channel,symmetric = check_choice('per_channel', per_channel, (True, False)),check_choice('symmetric', symmetric, (True, False))
+        layers = check_layer_names(layers)
+        store_attr()
+    def after_create(self): find_layers(self.learn.model, self.layers, compress=True)   # a wrong name fails now
+    def end_fit(self):
+        for q in add_quantizers(self.learn.model, self.bits, self.per_channel, self.symmetric, layers=self.layers, enabled=True):
+            q.enabled = True   # a quantizer already there (a QAT one switched off) is switched on
