@@ -11,6 +11,7 @@ for them, and reports each notebook with its time.
 import argparse, os, sys, time
 import multiprocessing as mp
 from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from nbdev.test import test_nb
 
 def main():
@@ -31,11 +32,14 @@ def main():
     # notebooks run side by side: split the cores between them rather than oversubscribe (torch reads this at start)
     os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.n_workers)))
     # a fresh process per notebook, so no notebook sees another's state (IPython even replaces __main__)
-    # (multiprocessing's Pool, not ProcessPoolExecutor: its max_tasks_per_child needs Python 3.11)
-    with mp.get_context('spawn').Pool(a.n_workers, maxtasksperchild=1) as pool:
-        results_async = [pool.apply_async(test_nb, (f,), dict(skip_flags=skip, force_flags=force, basepath=root)) for f in files]
-        for fn,res in zip(files, results_async):
-            ok,secs = res.get()
+    # (a one-process executor per notebook: its worker is not a daemon, so a notebook may start processes of its own,
+    # and this works on Python 3.10, where ProcessPoolExecutor has no max_tasks_per_child)
+    def run_one(f):
+        with ProcessPoolExecutor(1, mp_context=mp.get_context('spawn')) as ex:
+            return ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root).result()
+    with ThreadPoolExecutor(a.n_workers) as pool:
+        for fn,fut in zip(files, [pool.submit(run_one, f) for f in files]):
+            ok,secs = fut.result()
             print(f"{'PASS' if ok else 'FAIL'}  {fn.relative_to(cfg.nbs_path)}  ({secs:.0f} s)", flush=True)
             results.append(ok)
     passed = sum(results)
