@@ -60,13 +60,17 @@ def _variant_preds(pop, base, comp):
     if base == comp: raise ValueError(f"comp must be another variant than base (both are {base!r}); this population has {pop.variants}")
     return pop.preds(base),pop.preds(comp)
 
+def _flat(*xs):
+    "Columns with no spread in every one of `xs` (`[models, k]` each): values equal up to rounding (1e-12), which no test can tell apart."
+    return np.logical_and.reduce([np.ptp(x, axis=0) <= 1e-12 for x in xs])
+
 def _welch(
     a:np.ndarray, # one population's values `[models, ...]`
     b:np.ndarray, # the other's `[models, ...]`
 ) -> tuple: # (t, p), each shaped like one row of `a`
     "Welch's two-sided t-test along the models, with t and p NaN where neither side varies (a zero standard error gives no test)."
     a,b = np.asarray(a, float),np.asarray(b, float)
-    flat = (np.ptp(a, axis=0) == 0) & (np.ptp(b, axis=0) == 0)
+    flat = _flat(a, b)
     # NaN in, NaN out: scipy then neither returns t = inf, p = 0 nor warns about the cases decided here
     a,b = np.where(flat, np.nan, a),np.where(flat, np.nan, b)
     with np.errstate(invalid='ignore', divide='ignore'), warnings.catch_warnings():
@@ -263,10 +267,6 @@ def group_errors(
 _RNG = 'rng' if 'rng' in inspect.signature(stats.bootstrap).parameters else 'random_state'
 
 def _nan2(k): return np.full(k, np.nan),np.full(k, np.nan)
-
-def _flat(*xs):
-    "Columns with no spread in every one of `xs` (`[models, k]` each)."
-    return np.logical_and.reduce([np.ptp(x, axis=0) == 0 for x in xs])
 
 def _t_mean(x, confidence):
     "t-interval of each column's mean `[models, k]` across the models."
