@@ -9,3 +9,4 @@ from .forgetting import *
 from .population import *
 from .bias import *
 from .viz import *
+from .privacy import *
