@@ -1,4 +1,4 @@
-"""Small Learners and checks that the tests of every chapter share, after fastai's `synth_learner`.
+"""Small Learners and checks that the tests of every chapter share, after fastai's `synth_learner`, and a launcher for the test of distributed training.
 
 Docs: https://compressbias.github.io/compressbias/test_utils.html.md"""
 
