@@ -6,14 +6,17 @@ Docs: https://compressbias.github.io/compressbias/core.html.md"""
 
 # %% ../nbs/00b_core.ipynb #8c269be9
 from __future__ import annotations
-import collections.abc, inspect, math, numbers
-import numpy as np
+import collections.abc, inspect, math, numbers, sys
+from contextlib import contextmanager
+import numpy as np, torch, torch.distributed as dist
+from torch import nn, Tensor
 from fastcore.all import *
 from fastai.learner import Learner, Recorder, ValueMetric
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['check_choice', 'check_number', 'TrainingCallback']
+__all__ = ['check_choice', 'check_number', 'is_distributed', 'world_size', 'process_rank', 'all_reduce', 'all_gather',
+           'broadcast', 'unwrap_model', 'distributed_dl_type', 'unwrap_dl', 'rank0_buffers', 'TrainingCallback']
 
 # %% ../nbs/00b_core.ipynb #9acd243f
 def _same(a, b) -> bool:
@@ -58,6 +61,110 @@ def check_number(
     if not ok: raise ValueError(f"{name} must be {kind} in {interval}, got {value!r}")
     return x
 
+# %% ../nbs/00b_core.ipynb #cbe18f35
+def is_distributed() -> bool:
+    "Whether this process is one of several in an initialized `torch.distributed` process group."
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+def world_size() -> int:
+    "The number of processes in the default process group (1 outside distributed training)."
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+def process_rank() -> int:
+    "This process's rank in the default process group (0 outside distributed training)."
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+# %% ../nbs/00b_core.ipynb #e6e6db8f
+_REDUCE_OPS = ('sum', 'max', 'min')
+
+def _check_tensor_arg(name, x):
+    if not isinstance(x, Tensor): raise ValueError(f"{name} must be a torch Tensor, got {type(x).__name__}")
+
+def _comm(x:Tensor) -> Tensor:
+    "A copy of `x` on the device the default process group's backend takes (CPU for gloo and mpi, the GPU for nccl); booleans as uint8."
+    backends = [b.split(':')[-1] for b in str(dist.get_backend()).lower().split(',')]
+    cpu_ok,acc_ok = any(b in ('gloo','mpi','ccl') for b in backends),any(b not in ('gloo','mpi','ccl') for b in backends)
+    if x.device.type == 'cpu': dev = x.device if cpu_ok else torch.device('cuda', torch.cuda.current_device())
+    else: dev = x.device if acc_ok else torch.device('cpu')
+    y = x.detach().to(dev, copy=True)
+    return (y.to(torch.uint8) if y.dtype == torch.bool else y).contiguous()
+
+def all_reduce(
+    x:Tensor, # the same shape and dtype in every process
+    op:str='sum', # 'sum', 'max' or 'min' (for booleans: 'max' is any, 'min' is all)
+) -> Tensor: # a new tensor on `x`'s device; `x` itself outside distributed training
+    "`x` reduced elementwise over every process of the default process group."
+    check_choice('op', op, _REDUCE_OPS); _check_tensor_arg('x', x)
+    if not is_distributed(): return x
+    y = _comm(x)
+    dist.all_reduce(y, op={'sum': dist.ReduceOp.SUM, 'max': dist.ReduceOp.MAX, 'min': dist.ReduceOp.MIN}[op])
+    return y.to(x.device, x.dtype)
+
+def all_gather(
+    x:Tensor, # at least 1-d, the same shape and dtype in every process
+) -> Tensor: # a new tensor on `x`'s device; `x` itself outside distributed training
+    "Every process's `x`, concatenated along dim 0 in rank order."
+    _check_tensor_arg('x', x)
+    if x.ndim == 0: raise ValueError("x must have at least one dimension to concatenate along; use x[None] for a scalar")
+    if not is_distributed(): return x
+    shapes = _all_gather_shapes(x)
+    if len(set(shapes)) > 1: raise ValueError(f"all_gather: x must have the same shape in every process, got {shapes} (by rank)")
+    y = _comm(x)
+    out = [torch.empty_like(y) for _ in range(world_size())]
+    dist.all_gather(out, y)
+    return torch.cat(out).to(x.device, x.dtype)
+
+def _all_gather_shapes(x:Tensor) -> list:
+    "The shape of `x` in every process, in rank order (a tuple each)."
+    s = torch.zeros(8, dtype=torch.long); s[0] = x.ndim; s[1:1+x.ndim] = torch.tensor(x.shape[:7])
+    s = _comm(s); out = [torch.empty_like(s) for _ in range(world_size())]
+    dist.all_gather(out, s)
+    return [tuple(o[1:1+int(o[0])].tolist()) for o in out]
+
+def broadcast(
+    x:Tensor, # the same shape and dtype in every process; overwritten in place
+    src:int=0, # the rank whose `x` every process gets
+) -> Tensor: # `x`
+    "Overwrite `x` in every process with process `src`'s `x`; nothing happens outside distributed training."
+    _check_tensor_arg('x', x)
+    if not is_distributed(): return x
+    y = _comm(x)
+    dist.broadcast(y, check_number('src', src, f'[0, {world_size()})', integer=True))
+    with torch.no_grad(): x.copy_(y.to(x.device, x.dtype))
+    return x
+
+# %% ../nbs/00b_core.ipynb #6befccd1
+def unwrap_model(
+    model:nn.Module, # a model, maybe wrapped in `DistributedDataParallel` or `DataParallel`
+) -> nn.Module:
+    "The model inside DDP's (or `DataParallel`'s) wrapper: its layers have the names the user gave them, and calling it runs none of DDP's hooks."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    while isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
+    return model
+
+def distributed_dl_type():
+    "fastai's `DistributedDL` class if `fastai.distributed` is loaded (it needs `accelerate`), else None: without it no such loader exists."
+    return getattr(sys.modules.get('fastai.distributed'), 'DistributedDL', None)
+
+def unwrap_dl(dl):
+    "The DataLoader inside fastai's `DistributedDL` (the whole set, in the order it draws itself), else `dl`."
+    t = distributed_dl_type()
+    return dl.dl if t is not None and isinstance(dl, t) else dl
+
+@contextmanager
+def rank0_buffers(
+    model:nn.Module, # the (unwrapped) model of this process
+):
+    "Inside the block every process's `model` holds process 0's buffers (BatchNorm statistics, observed ranges); afterwards each its own again."
+    bufs = list(unwrap_model(model).buffers()) if is_distributed() else []
+    own = [b.detach().clone() for b in bufs]
+    try:
+        for b in bufs: broadcast(b, 0)
+        yield model
+    finally:
+        with torch.no_grad():
+            for b,o in zip(bufs, own): b.copy_(o)
+
 # %% ../nbs/00b_core.ipynb #3439fd1d
 def _inside_fit() -> bool:
     "Whether a `Learner`'s epochs are already running further up the stack (an evaluation started from inside a fit)."
@@ -73,7 +180,8 @@ class _Column(ValueMetric):
 
 class TrainingCallback(Callback):
     "Base of callbacks that act in training fits only: `lr_find`, `get_preds`, `validate` and `tta` leave them, their columns and their records as they were."
-    _started = False   # inside a training fit, from its first training batch to its `after_fit`
+    _started = False      # inside a training fit, from its first training batch to its `after_fit`
+    _distributed = False  # that fit is distributed (DDP): see *Distributed training* below
     def start_fit(self):
         "Called at the first training batch of a fit (never in `lr_find` or an evaluation): set up this fit's records."
     def end_fit(self):
@@ -86,6 +194,10 @@ class TrainingCallback(Callback):
     def fitting(self) -> bool:
         "Whether a training fit is under way (from its first training batch to its end)."
         return self._started
+    @property
+    def distributed(self) -> bool:
+        "Whether the training fit under way runs in several processes with a `DistributedDataParallel` model (`learn.distrib_ctx()`): then every process must take part in the callback's collectives."
+        return self._distributed
 
     def before_fit(self):
         if _inside_fit(): self.run = False; return   # an evaluation inside a fit: the fit goes on afterwards, untouched
@@ -99,6 +211,7 @@ class TrainingCallback(Callback):
     def before_train(self):
         if self._started: return
         self._started = True
+        self._distributed = is_distributed() and isinstance(self.learn.model, nn.parallel.DistributedDataParallel)
         self.start_fit()
     def before_validate(self):
         if self._started: return
@@ -106,7 +219,7 @@ class TrainingCallback(Callback):
     def after_fit(self):
         try:
             if self._started: self.end_fit()
-        finally: self._started = False; self._hide_columns()
+        finally: self._started = self._distributed = False; self._hide_columns()
 
     def _is_ours(self, m): return isinstance(m, _Column) and m.owner is self
     def _show_columns(self):

@@ -11,7 +11,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, SequentialSampler, IterableDataset
 from fastcore.all import *
 from fastai.vision.all import *
-from .core import check_number, TrainingCallback
+from .core import check_number, TrainingCallback, all_gather, all_reduce, process_rank, unwrap_dl, distributed_dl_type
 from .vog import example_index, _class_labels
 
 # %% auto #0
@@ -115,9 +115,10 @@ def _occurrence(order:np.ndarray) -> np.ndarray:
 def _training_order(dl) -> tuple: # (a `_DrawnOrder` or None, the fixed order or None, the batch size)
     "How to know which dataset positions each batch of the training loader `dl` holds, or a `ValueError` saying why it cannot be known."
     if isinstance(dl, DataLoader):
-        if not dl.indexed or dl.n is None or dl.bs is None:
-            raise ValueError(f"ForgettingCallback needs a training DataLoader over an indexed dataset, in batches; got indexed={dl.indexed}, n={dl.n}, bs={dl.bs}")
-        return _DrawnOrder.on(dl),None,dl.bs
+        inner = unwrap_dl(dl)   # fastai's DistributedDL: its own get_idxs gives this process's shard of the order the inner loader draws
+        if not inner.indexed or inner.n is None or inner.bs is None:
+            raise ValueError(f"ForgettingCallback needs a training DataLoader over an indexed dataset, in batches; got indexed={inner.indexed}, n={inner.n}, bs={inner.bs}")
+        return _DrawnOrder.on(dl),None,inner.bs
     if isinstance(dl, TorchDataLoader):
         bs = dl.batch_sampler
         if (not isinstance(dl.dataset, IterableDataset) and type(bs) is BatchSampler and type(bs.sampler) is SequentialSampler):
@@ -132,8 +133,8 @@ class ForgettingCallback(TrainingCallback):
     "Record, for every training example, whether each of its training minibatches classified it correctly; results in `learn.forgetting.df`."
     # reads `pred` after MixedPrecision (10) has cast it to fp32, and adds its `forgotten` column before the Recorder (50) names its columns
     order,run_valid = MixedPrecision.order+1,False
-    _stateattrs = ('_drawn','_fixed','_bs','_order','_k','_block','_blocks','_last','_labels','_forgotten')
-    _drawn = _fixed = _bs = _order = _k = _block = _blocks = _last = _labels = None
+    _stateattrs = ('_drawn','_fixed','_bs','_order','_k','_keep','_block','_blocks','_last','_labels','_forgotten')
+    _drawn = _fixed = _bs = _order = _k = _keep = _block = _blocks = _last = _labels = None
     _forgotten = 0
     def __init__(self): self.df = self.per_class = self.correct = self.presented = self.row_epoch = None
 
@@ -145,6 +146,10 @@ class ForgettingCallback(TrainingCallback):
         if not self._started: self._release()          # the wrapper an interrupted fit left on its training DataLoader
 
     def start_fit(self):
+        ddl = distributed_dl_type()
+        if self.distributed and not (ddl is not None and isinstance(self.dls.train, ddl)):
+            raise ValueError("ForgettingCallback: in distributed training it learns which examples each process's batches hold from fastai's "
+                             f"DistributedDL, which learn.distrib_ctx() puts in; this fit's training loader is a {type(self.dls.train).__name__}")
         self._drawn,self._fixed,self._bs = _training_order(self.dls.train)
         n = len(self.dls.train.dataset)
         self._blocks,self._last,self._labels = [],np.zeros(n, np.int8),np.full(n, -1)   # last outcome: 0 unseen, 1 correct, -1 wrong
@@ -160,21 +165,31 @@ class ForgettingCallback(TrainingCallback):
         order = self._fixed if self._drawn is None else self._drawn.drawn
         if order is None: raise ValueError("ForgettingCallback: the training DataLoader did not draw its order through get_idxs")
         self._order = np.asarray(order, dtype=np.int64)
-        used = self._order[:min(len(self._order), len(self.dl)*self._bs)]
-        self._k = k = _occurrence(self._order)       # an example drawn twice in an epoch (sampling with replacement) is presented twice
-        rows = int(k[:len(used)].max())+1 if len(used) else 1
-        n = len(self._last)
-        self._block = np.zeros((2, rows, n), bool)      # correct, presented
+        used = min(len(self._order), len(self.dl)*self._bs)     # the positions this process's batches reach
+        glob,n,start = self._global_order() if self.distributed else (self._order,len(self._order),0)
+        k = _occurrence(glob[:n])                   # an example drawn twice in an epoch (sampling with replacement) is presented twice
+        reach = (np.arange(n) % max(len(self._order), 1)) < used   # every process's shard has the same length and reach
+        rows = int(k[reach].max())+1 if reach.any() else 1
+        pos = start + np.arange(len(self._order))
+        self._keep = pos < n                        # DistributedDL's padding repeats examples presented elsewhere: not recorded
+        self._k = np.where(self._keep, k[np.minimum(pos, max(n-1, 0))] if n else 0, 0)
+        self._block = np.zeros((2, rows, len(self._last)), bool)      # correct, presented
+
+    def _global_order(self) -> tuple:
+        "Distributed: the epoch's order of the whole padded training set (every process's shard, in rank order), its number of real examples, and where this process's shard starts."
+        glob = all_gather(torch.as_tensor(self._order)).numpy()
+        return glob,int(self._drawn.dl.n),process_rank()*len(self._order)   # DistributedDL.n: the examples before padding
 
     def batch_indices(self) -> np.ndarray: # dataset positions of the examples of the current training batch
-        "Where the current batch's examples sit in the training dataset, from the order the DataLoader drew for this epoch."
+        "Where the current batch's examples sit in the training dataset, from the order the DataLoader drew for this epoch (in distributed training: this process's batch, padding included)."
         if self._order is None: raise ValueError("batch_indices is known during a training fit only")
         return self._order[self.iter*self._bs:(self.iter+1)*self._bs]
 
     def after_pred(self):
         if not self.fitting: return
         if self._block is None: self._open_block()
-        idx,k = self.batch_indices(),self._k[self.iter*self._bs:(self.iter+1)*self._bs]
+        sl = slice(self.iter*self._bs, (self.iter+1)*self._bs)
+        idx,k,keep = self.batch_indices(),self._k[sl],self._keep[sl]
         pred = self.pred
         if not isinstance(pred, Tensor) or pred.ndim!=2:
             raise ValueError("ForgettingCallback scores classifiers: the model's output must be [batch, classes], got "
@@ -184,11 +199,15 @@ class ForgettingCallback(TrainingCallback):
         if len(idx)!=len(y): raise ValueError(f"ForgettingCallback: batch {self.iter} holds {len(y)} examples but the DataLoader's order gives {len(idx)}")
         if len(y) and (y.min()<0 or y.max()>=pred.shape[1]): raise ValueError(f"ForgettingCallback: the targets hold labels outside 0..{pred.shape[1]-1}, the classes of the model's output")
         ok = (pred.argmax(-1).as_subclass(Tensor)==y.to(pred.device)).cpu().numpy()
-        self._block[0, k, idx],self._block[1, k, idx] = ok,True
-        self._labels[idx] = y.cpu().numpy()
+        idx,k = idx[keep],k[keep]
+        self._block[0, k, idx],self._block[1, k, idx] = ok[keep],True
+        self._labels[idx] = y.cpu().numpy()[keep]
 
     def _close_block(self):
         "File the epoch's rows; count the forgetting events of the epoch, starting from each example's last outcome before it."
+        if self.distributed:   # each process recorded its own shard: together they are the epoch, the same in every process
+            self._block = all_reduce(torch.from_numpy(self._block), 'max').numpy()
+            self._labels = all_reduce(torch.from_numpy(self._labels), 'max').numpy()
         c,p = self._block
         events = forgetting_counts(np.vstack([self._last[None]==1, c]), np.vstack([self._last[None]!=0, p])).forgetting_events
         self._forgotten = int(events.sum())
@@ -219,4 +238,4 @@ class ForgettingCallback(TrainingCallback):
 
     def _release(self):
         if self._drawn is not None: self._drawn.release()
-        self._drawn = self._fixed = self._order = self._k = self._block = self._blocks = self._last = self._labels = None
+        self._drawn = self._fixed = self._order = self._k = self._keep = self._block = self._blocks = self._last = self._labels = None

@@ -13,13 +13,13 @@ from torch import nn, Tensor
 from fastcore.all import *
 from fastai.learner import Recorder
 from .weights import *
-from .core import check_choice, check_number, TrainingCallback
+from .core import check_choice, check_number, TrainingCallback, is_distributed, broadcast, unwrap_model
 
 # %% auto #0
 __all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
            'alive', 'prune_scores', 'magnitude_mask', 'compute_masks', 'WeightMask', 'prunable_layers', 'add_masks',
-           'prune_layers', 'masked_fraction', 'prune_model', 'sparsity_report', 'model_sparsity', 'window_steps',
-           'window_pos', 'prune_due', 'PruneCallback', 'OneShotPruneCallback']
+           'prune_layers', 'sync_masks', 'masked_fraction', 'prune_model', 'sparsity_report', 'model_sparsity',
+           'window_steps', 'window_pos', 'prune_due', 'PruneCallback', 'OneShotPruneCallback']
 
 # %% ../nbs/01_prune.ipynb #d795a965
 def agp(
@@ -242,6 +242,17 @@ def _mask_tfms(layers) -> list:
         raise ValueError(f"layers: {[type(m).__name__ for m,t in zip(layers, tfms) if t is None]} have no mask; give them one with `add_masks`")
     return tfms
 
+def sync_masks(
+    layers:list, # modules with a `'mask'` transform
+):
+    "Give every process of a distributed training the masks of `layers` that process 0 holds, in one broadcast; nothing happens outside distributed training."
+    tfms = _mask_tfms(layers)
+    if not is_distributed(): return
+    with torch.no_grad():
+        flat = broadcast(torch.cat([t.mask.flatten() != 0 for t in tfms]))      # as bytes on the wire
+        for t,part in zip(tfms, flat.split([t.mask.numel() for t in tfms])): t.mask.copy_(part.view_as(t.mask))
+        for m in layers: m.weight = effective_weight(m)
+
 def masked_fraction(
     layers:list, # modules with a `'mask'` transform
 ) -> float:
@@ -357,14 +368,16 @@ class PruneCallback(TrainingCallback):
     @property
     def columns(self): return {'sparsity': self.current_sparsity}
     def start_fit(self):
-        prunable_layers(self.learn.model, self.layers, self.granularity)
-        self.pruned = [m for _,m in add_masks(self.learn.model, self.layers)]
+        net = unwrap_model(self.learn.model)   # distributed training: the layers inside DDP, by the names the user gave them
+        prunable_layers(net, self.layers, self.granularity)
+        self.pruned = [m for _,m in add_masks(net, self.layers)]
         self.t0,self.t1 = window_steps(self.start, self.end, self.n_epoch*len(self.dls.train))
 
     def before_batch(self):
         if not prune_due(self.train_iter, self.t0, self.t1, self.every): return
         prune_layers(self.pruned, self.sparsity*self._fraction(window_pos(self.train_iter, self.t0, self.t1)),
                      scope=self.scope, granularity=self.granularity, criterion=self.criterion)
+        if self.distributed: sync_masks(self.pruned)   # random scores differ between processes: process 0's masks for all
 
     def _fraction(self, pos:float) -> float:
         "The schedule's fraction of the target at `pos`, clipped to [0, 1] (a custom schedule may overshoot)."
@@ -394,4 +407,6 @@ class OneShotPruneCallback(TrainingCallback):
         layers = check_layer_names(layers)
         store_attr()
     def after_create(self): prunable_layers(self.learn.model, self.layers, self.granularity)   # a wrong name fails now
-    def end_fit(self): prune_model(self.learn.model, self.sparsity, self.scope, self.granularity, self.criterion, self.layers)
+    def end_fit(self):
+        net = prune_model(unwrap_model(self.learn.model), self.sparsity, self.scope, self.granularity, self.criterion, self.layers)
+        if self.distributed: sync_masks([m for _,m in prunable_layers(net, self.layers, self.granularity)])   # process 0's masks in every process

@@ -13,12 +13,13 @@ from fastcore.all import *
 from fastai.callback.core import TrainEvalCallback
 from fastai.learner import Recorder
 from .weights import *
-from .core import check_choice, check_number, TrainingCallback
+from .core import check_choice, check_number, TrainingCallback, all_reduce, unwrap_model
 
 # %% auto #0
 __all__ = ['QUANT_BITS', 'INT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight',
-           'moving_minmax', 'InputQuantizer', 'QuantizeInput', 'add_quantizers', 'input_quantizers', 'quantize_model',
-           'qat_phase', 'model_bits', 'QuantizeCallback', 'bits_report', 'PostTrainingQuantizeCallback']
+           'moving_minmax', 'global_range', 'InputQuantizer', 'QuantizeInput', 'add_quantizers', 'input_quantizers',
+           'quantize_model', 'qat_phase', 'model_bits', 'QuantizeCallback', 'bits_report',
+           'PostTrainingQuantizeCallback']
 
 # %% ../nbs/02_quantize.ipynb #eca9f744
 QUANT_BITS = (2, 3, 4, 5, 6, 7, 8, 16)
@@ -141,8 +142,17 @@ def moving_minmax(
     if torch.isinf(lo) and torch.isinf(hi): return x.amin(),x.amax()
     return lo + averaging*(x.amin() - lo), hi + averaging*(x.amax() - hi)
 
+def global_range(
+    x:Tensor, # this process's batch
+) -> Tensor: # [min, max] over every process's batch
+    "The range of `x` over the batches of every process of a distributed training (this batch's range outside it), as a tensor [min, max]."
+    x = x.detach().float()
+    m = all_reduce(torch.stack([-x.amin(), x.amax()]), 'max')   # one collective for both ends
+    return torch.stack([-m[0], m[1]])
+
 class InputQuantizer(nn.Module):
     "Fake-quantizes the input of the layer it is attached to, at `bits` bits, over a range observed in training."
+    sync = False   # observe the range of every process's batch (set by `QuantizeCallback` in a distributed fit)
     def __init__(self,
         bits:int=8, # bit width, 2 to 8
         averaging:float=0.01, # how far each training batch moves the observed range towards its own
@@ -161,7 +171,7 @@ class InputQuantizer(nn.Module):
     def observe(self, x:Tensor):
         "Move the range towards `x`'s, and set the scale and zero point from it."
         with torch.no_grad():
-            lo,hi = moving_minmax(self.min_val, self.max_val, x, self.averaging)
+            lo,hi = moving_minmax(self.min_val, self.max_val, global_range(x) if self.sync else x, self.averaging)
             self.min_val.copy_(lo); self.max_val.copy_(hi)
             scale,zp = quant_scale(torch.stack([lo, hi]), self.bits, per_channel=False, symmetric=False)
             self.scale.copy_(scale); self.zero_point.copy_(zp)
@@ -280,12 +290,13 @@ class QuantizeCallback(TrainingCallback):
 
     def after_create(self): self._install()
     def _install(self):
-        self.quantizers = add_quantizers(self.learn.model, self.bits, self.per_channel, self.symmetric,
+        net = unwrap_model(self.learn.model)   # distributed training: the layers inside DDP, by the names the user gave them
+        self.quantizers = add_quantizers(net, self.bits, self.per_channel, self.symmetric,
                                          self.activations, self.layers, enabled=False)   # no-op where they are already there
         if self.activations is not None:   # its own, not those another QuantizeCallback put on other layers
-            self.input_quants = L(m.input_quant for _,m in find_layers(self.learn.model, self.layers, compress=True))
+            self.input_quants = L(m.input_quant for _,m in find_layers(net, self.layers, compress=True))
     @property
-    def columns(self): return {'weight_bits': lambda: model_bits(self.learn.model)}
+    def columns(self): return {'weight_bits': lambda: model_bits(unwrap_model(self.learn.model))}
 
     def before_fit(self):
         super().before_fit()
@@ -305,7 +316,7 @@ class QuantizeCallback(TrainingCallback):
         for iq in self.input_quants: iq.enabled = quantize
         self._set_observers(observe)
     def _set_observers(self, on:bool):
-        for iq in self.input_quants: iq.observing = on
+        for iq in self.input_quants: iq.observing,iq.sync = on,on and self.distributed   # distributed: every process sees the same range
 
 # %% ../nbs/02_quantize.ipynb #1e46251e
 def _distinct_per_channel(m:nn.Module) -> int:
@@ -346,5 +357,5 @@ class PostTrainingQuantizeCallback(TrainingCallback):
         store_attr()
     def after_create(self): find_layers(self.learn.model, self.layers, compress=True)   # a wrong name fails now
     def end_fit(self):
-        for q in add_quantizers(self.learn.model, self.bits, self.per_channel, self.symmetric, layers=self.layers, enabled=True):
+        for q in add_quantizers(unwrap_model(self.learn.model), self.bits, self.per_channel, self.symmetric, layers=self.layers, enabled=True):
             q.enabled = True   # a quantizer already there (a QAT one switched off) is switched on

@@ -1,4 +1,4 @@
-"""Small Learners and checks that the tests of every chapter share, after fastai's `synth_learner`.
+"""Small Learners and checks that the tests of every chapter share, after fastai's `synth_learner`, and a launcher for the test of distributed training.
 
 Docs: https://compressbias.github.io/compressbias/test_utils.html.md"""
 
@@ -6,7 +6,8 @@ Docs: https://compressbias.github.io/compressbias/test_utils.html.md"""
 
 # %% ../nbs/00c_test_utils.ipynb #2eae5aa1
 from __future__ import annotations
-import os, random, functools
+import os, random, functools, pickle, signal, subprocess, sys, tempfile
+from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from fastcore.all import *
@@ -16,9 +17,12 @@ from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
 from .data import teaching_digits, digits_cnn
 from fastai.callback.core import Callback
+import compressbias
+from .core import broadcast, all_reduce, all_gather, is_distributed, world_size, process_rank, unwrap_model
 
 # %% auto #0
-__all__ = ['tiny_learner', 'fit_record', 'test_same_fit', 'under_test', 'expect']
+__all__ = ['tiny_learner', 'fit_record', 'test_same_fit', 'cpu_distrib_shim', 'run_distributed', 'ddp_record', 'under_test',
+           'expect']
 
 # %% ../nbs/00c_test_utils.ipynb #85af7a80
 @functools.lru_cache(maxsize=4)
@@ -60,6 +64,132 @@ def test_same_fit(
     test_eq(a['py'], b['py']); test_eq(a['np'], b['np']); test_eq(a['metrics'], b['metrics'])
     test_eq(len(a['values']), len(b['values']))
     for va,vb in zip(a['values'], b['values']): test_eq(va[:len(va)], vb[:len(va)])
+
+# %% ../nbs/00c_test_utils.ipynb #2616ba83
+def cpu_distrib_shim():
+    "Let fastai's `DistributedDL` run under gloo on the CPU: replace `DistributedDL._broadcast`, which moves the epoch's order to the GPU (for nccl), with `compressbias.core.broadcast`. A test shim; nothing else changes."
+    from fastai.distributed import DistributedDL
+    if getattr(DistributedDL._broadcast, 'cpu_shim', False): return
+    def _broadcast(self, t, rank): return broadcast(torch.tensor(t, dtype=torch.long), rank).tolist()
+    _broadcast.cpu_shim = True
+    DistributedDL._broadcast = _broadcast
+
+def run_distributed(
+    code:str, # the Python script every process runs
+    nproc:int=2, # the number of processes
+    timeout:float=300, # seconds before the processes are stopped
+) -> str: # what the processes printed
+    "Run `code` in `nproc` processes as users start distributed training: `python -m torch.distributed.run --standalone --nproc_per_node {nproc} script.py`."
+    from compressbias.core import check_number
+    nproc,timeout = check_number('nproc', nproc, '[1, inf)', integer=True),check_number('timeout', timeout, '(0, inf)')
+    root = str(Path(compressbias.__file__).parent.parent)   # the processes import the same compressbias as this one
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(p for p in (root, os.environ.get('PYTHONPATH')) if p),
+           'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1')}
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d)/'script.py').write_text(code)
+        cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}', 'script.py']
+        p = subprocess.Popen(cmd, cwd=d, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try: out,_ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)   # the launcher and every process it started
+            out,_ = p.communicate()
+            raise RuntimeError(f"{' '.join(cmd[1:])} did not finish in {timeout} s:\n{_tail(out)}") from None
+    if p.returncode: raise RuntimeError(f"{' '.join(cmd[1:])} failed with exit code {p.returncode}:\n{_tail(out)}")
+    return out
+
+def _tail(out:str, n:int=30) -> str:
+    "The last `n` lines each process printed (torch.distributed.run marks them `[rankN]:`), else the end of the output."
+    lines = out.splitlines()
+    ranks = sorted({l.split(']')[0] for l in lines if l.startswith('[rank')})
+    return '\n'.join(sum(([l for l in lines if l.startswith(r+']')][-n:] for r in ranks), [])) or '\n'.join(lines[-2*n:])
+
+# %% ../nbs/00c_test_utils.ipynb #ac486992
+class _Watch(Callback):
+    "What one process sees in a distributed fit: the examples of its batches, conv2's raw input range in the first batch, the input gradients of every training example after each epoch (process 0)."
+    order = 60   # after the callbacks it watches (VoG takes its snapshot at 51)
+    def before_fit(self): self.batches,self.first_range,self.grads,self.ddp,self._h = [],None,[],None,None
+    def before_train(self):
+        if self.ddp is None:
+            self.ddp = isinstance(self.learn.model, nn.parallel.DistributedDataParallel)
+            self._h = unwrap_model(self.learn.model).conv2.register_forward_pre_hook(self._range, prepend=True)
+    def _range(self, m, args):
+        if self.first_range is None and m.training: self.first_range = (args[0].min().item(), args[0].max().item())
+    def after_pred(self):
+        if self.training: self.batches.append((self.epoch, self.learn.forgetting.batch_indices().copy(), self.xb[0].cpu().clone(),
+                                               (self.pred.argmax(-1) == self.yb[0]).cpu().numpy()))
+    def after_validate(self):
+        # process 1's BatchNorm statistics made to differ from process 0's, as a fit without a validation pass leaves them
+        # (each process's last training batch moves its own); VoG's snapshot, next, must still score process 0's model
+        if process_rank() == 1:
+            with torch.no_grad(): unwrap_model(self.learn.model).bn2.running_mean.add_(1.)
+    def after_batch(self):
+        if self.training and self.epoch == 0 and self.iter == 0:
+            iq = unwrap_model(self.learn.model).conv2.input_quant
+            self.quant_range = (iq.min_val.item(), iq.max_val.item())
+    def after_epoch(self):   # process 0, on its own: its model, every training example in the dataset's order
+        from compressbias.vog import input_grads
+        if process_rank() != 0: return
+        data,net = _digits(True),unwrap_model(self.learn.model)
+        x,y = data.get_x.items[data.train.index.values],torch.tensor(data.train.label.values)
+        dev = next(net.parameters()).device
+        self.grads.append(input_grads(net, x.as_subclass(torch.Tensor).to(dev), y.to(dev)).cpu())
+    def after_fit(self):
+        if self._h is not None: self._h.remove()
+
+def ddp_record(
+    out:str|Path, # the folder to write `rank{r}.pkl` in
+    cuda:bool=False, # nccl on this process's GPU, with SyncBatchNorm and `to_fp16` (else gloo on the CPU, with `cpu_distrib_shim`)
+):
+    "The work of each process of the distributed test: tiny fits with every compressbias callback under `learn.distrib_ctx()`; what this process saw goes to `out/rank{r}.pkl`."
+    import warnings; warnings.simplefilter('ignore')
+    from fastai.distributed import DistributedDL   # noqa: F401 (patches Learner.distrib_ctx)
+    from compressbias.prune import PruneCallback, OneShotPruneCallback, prunable_layers, compute_masks
+    from compressbias.quantize import QuantizeCallback, PostTrainingQuantizeCallback, model_bits, input_quantizers
+    from compressbias.forgetting import ForgettingCallback
+    from compressbias.vog import VoGCallback, vog_scores
+    from compressbias.weights import get_weight_tfm, effective_weight
+    torch.set_num_threads(1)
+    r,local = int(os.environ['RANK']),int(os.environ['LOCAL_RANK'])
+    kw,ctx = (dict(device=f'cuda:{local}'),{}) if cuda else ({},dict(sync_bn=False, cpu=True))
+    if cuda: torch.cuda.set_device(local)
+    else: cpu_distrib_shim()
+    def masks(model): return [get_weight_tfm(m, 'mask').mask.cpu().numpy().astype(bool) for _,m in prunable_layers(model)]
+    def weights(model): return {n: effective_weight(m).detach().cpu().numpy() for n,m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
+    rec = {}
+    # fit 1: gradual random pruning (global), QAT with activations, forgetting, VoG; each process from its own seed
+    watch = _Watch()
+    learn = tiny_learner([PruneCallback(.5, criterion='random', scope='global', start=0., end=.5, every=2), QuantizeCallback(4, activations=8),
+                          ForgettingCallback(), VoGCallback(stages='all'), watch], seed=r, drop_last=False, **kw)
+    if cuda: learn.to_fp16()
+    with learn.no_bar(), learn.distrib_ctx(**ctx):
+        rec['world_size'],rec['rank'] = world_size(),process_rank()
+        # the collectives, with values that differ between the processes
+        rec['collectives'] = dict(sum=all_reduce(torch.tensor([r+1.]), 'sum').item(), max=all_reduce(torch.tensor([r+1.]), 'max').item(),
+                                  min=all_reduce(torch.tensor([r+1.]), 'min').item(), any=all_reduce(torch.tensor([r==1]), 'max').item(),
+                                  gather=all_gather(torch.tensor([r, 10*r])).tolist(), bcast=broadcast(torch.tensor([r+5])).item())
+        learn.fit(2, 1e-2)
+    net = learn.model
+    rec['ddp'] = watch.ddp
+    rec['masks'],rec['weights'] = masks(net),weights(net)
+    rec['local_random_masks'] = [m.cpu().numpy() for m in compute_masks([m.weight_orig.detach() for _,m in prunable_layers(net)], .5, criterion='random')]
+    rec['quantizers'] = [(q.settings, q.enabled) for q in learn.quantize.quantizers]
+    rec['input_ranges'] = [(iq.min_val.item(), iq.max_val.item(), iq.scale.item(), iq.zero_point.item(), iq.enabled) for iq in input_quantizers(net)]
+    rec['first_range'],rec['quant_range'] = watch.first_range,watch.quant_range
+    rec['metric_names'],rec['values'] = learn.recorder.metric_names,learn.recorder.values
+    f = learn.forgetting
+    rec['forgetting'] = dict(df=f.df, correct=f.correct, presented=f.presented, row_epoch=f.row_epoch)
+    rec['batches'] = [(e, idx, ok) for e,idx,_,ok in watch.batches]
+    data = _digits(True)   # tiny_learner's data: the images each batch held are those of the examples ForgettingCallback names
+    rec['batch_images_ok'] = all(torch.equal(x.as_subclass(torch.Tensor), data.get_x.items[data.train.index.values[idx]].as_subclass(torch.Tensor))
+                                 for _,idx,x,_ in watch.batches)
+    rec['vog'] = dict(df=learn.vog.df, stage_epochs=learn.vog.stage_epochs)
+    if r == 0: rec['vog_reference'] = vog_scores(torch.stack(watch.grads), normalize=False).numpy()   # process 0's model, in one process
+    # fit 2: post-training pruning (random) and quantization, at the end of the fit
+    learn = tiny_learner([OneShotPruneCallback(.5, criterion='random'), PostTrainingQuantizeCallback(4)], seed=r, **kw)
+    with learn.no_bar(), learn.distrib_ctx(**ctx): learn.fit(1, 1e-2)
+    rec['post'] = dict(masks=masks(learn.model), weights=weights(learn.model), bits=model_bits(learn.model))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with open(Path(out)/f'rank{r}.pkl', 'wb') as fh: pickle.dump(rec, fh)
 
 # %% ../nbs/00c_test_utils.ipynb #78260a11
 def under_test() -> bool:

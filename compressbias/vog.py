@@ -12,7 +12,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, SequentialSampler, IterableDataset
 from fastcore.all import *
 from fastai.vision.all import *
-from .core import check_choice, check_number, TrainingCallback
+from .core import check_choice, check_number, TrainingCallback, all_reduce, world_size, process_rank, unwrap_model, unwrap_dl, rank0_buffers
 
 # %% auto #0
 __all__ = ['VOG_TARGETS', 'VOG_LABELS', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps', 'class_zscore', 'vog_scores',
@@ -252,6 +252,8 @@ def fixed_order_dl(
 ) -> DataLoader: # the training set, in order: through the validation transforms (fastai), or the dataset's own (plain torch loaders)
     "The training examples in their dataset order, without shuffling, dropped batches or augmentation."
     if not isinstance(dls, DataLoaders): raise ValueError(f"dls must be fastai DataLoaders (learn.dls), got {type(dls).__name__}")
+    if any(unwrap_dl(dl) is not dl for dl in dls.loaders):   # distributed training: the whole sets, not this process's shards
+        dls = DataLoaders(*map(unwrap_dl, dls.loaders), path=dls.path)
     train = dls.train
     valid = dls.loaders[1] if len(dls.loaders)>1 else None
     if isinstance(train, TorchDataLoader):     # plain torch loaders: the same dataset, in order; its own transforms
@@ -357,8 +359,8 @@ class VoGCallback(TrainingCallback):
     # after the callbacks that change the model during an epoch (compression ones, MixedPrecision at 10) and the Recorder (50),
     # before the trackers (60) whose EarlyStoppingCallback may end the fit inside `after_epoch`
     order = Recorder.order+1
-    _stateattrs = ('_dl','_accs','_labels','_plan','_taken')
-    _dl = _accs = _labels = _plan = _taken = None
+    _stateattrs = ('_dl','_net','_accs','_labels','_plan','_taken','_owned')
+    _dl = _net = _accs = _labels = _plan = _taken = _owned = None
     def __init__(self,
         score_dl:DataLoader|None=None, # the examples to score, in a fixed order; None: the training set, unshuffled and unaugmented
         every:int=1, # take a snapshot after every `every` epochs
@@ -380,17 +382,18 @@ class VoGCallback(TrainingCallback):
         super().before_fit()
         if not self._started: self._drop_state()      # what an interrupted fit left behind
 
-    def _drop_state(self): self._dl = self._accs = self._labels = self._plan = self._taken = None
+    def _drop_state(self): self._dl = self._net = self._accs = self._labels = self._plan = self._taken = self._owned = None
 
     def start_fit(self):
         snaps = [e for e in range(self.n_epoch) if (e+1) % self.every == 0]
         try: self._plan = stage_epochs(self.stages, snaps, self.n_epoch)
         except ValueError as e: raise ValueError(f"VoGCallback(every={self.every}): {e}") from None
+        self._net = unwrap_model(self.model)   # distributed training: the model inside DDP, whose hooks expect every process's backward
         with rng_kept():       # creating and reading a DataLoader draws from `random`
             self._dl = self.score_dl if self.score_dl is not None else fixed_order_dl(self.dls)
-            xs,y = next(self._batches(), (None, None))
+            xs,_,y = next(self._batches(share=False), (None, None, None))
             if xs is None: raise ValueError("VoGCallback: the scored set holds no example")
-            input_grads(self.model, xs, y, self.target, self.label)   # a model without input gradient, or targets that are not classes, fail now
+            input_grads(self._net, xs, y, self.target, self.label)   # a model without input gradient, or targets that are not classes, fail now
         self._accs = {s: StreamingVoG(len(self._dl.dataset)) for s in self._plan}
         self._taken,self._labels = {s: [] for s in self._plan},None
 
@@ -399,32 +402,40 @@ class VoGCallback(TrainingCallback):
         due = [s for s,eps in self._plan.items() if self.epoch in eps]
         if due: self._snapshot(due)
 
-    def _batches(self):
-        "The scored set's batches as (inputs, class labels or None), on the model's device."
+    def _batches(self, share:bool=True):
+        "The scored set's batches as (inputs on the model's device, size, class labels or None); with `share`, inputs only for this process's share of the batches (None for the others')."
         n_inp,dev = getattr(self._dl, 'n_inp', getattr(self.dls, 'n_inp', None)),_device(self.model)
-        for b in self._dl:
-            xs,ys = _split_batch(to_device(b, dev) if dev is not None else b, n_inp)
-            yield xs,(_class_labels(ys[0], len(xs[0]), 'the targets of the scored set') if ys else None)
+        ws,r = (world_size(),process_rank()) if share and self.distributed else (1,0)
+        for i,b in enumerate(self._dl):
+            mine = i % ws == r
+            xs,ys = _split_batch(to_device(b, dev) if dev is not None and mine else b, n_inp)
+            yield (xs if mine else None),len(xs[0]),(_class_labels(ys[0], len(xs[0]), 'the targets of the scored set') if ys else None)
 
     def _snapshot(self, stages:list):
-        "Add the input gradients of every example of the scored set to the accumulators of `stages`."
-        accs,labels,start = [self._accs[s] for s in stages],[],0
-        with rng_kept():
-            for xs,y in self._batches():
-                g = input_grads(self.model, xs, y, self.target, self.label)
-                for a in accs: a.update(slice(start, start+len(xs[0])), g)
-                start += len(xs[0])
+        "Add the input gradients of every example of the scored set (in distributed training: of this process's share) to the accumulators of `stages`."
+        accs,labels,owned,start = [self._accs[s] for s in stages],[],torch.zeros(len(self._dl.dataset), dtype=torch.bool),0
+        with rng_kept(), (rank0_buffers(self._net) if self.distributed else nullcontext()):   # all score one model: process 0's BatchNorm statistics
+            for xs,n,y in self._batches():
+                if xs is not None:
+                    g = input_grads(self._net, xs, y, self.target, self.label)
+                    for a in accs: a.update(slice(start, start+n), g)
+                    owned[start:start+n] = True
+                start += n
                 if y is not None: labels.append(y.cpu())
         if start!=len(self._dl.dataset): raise ValueError(f"score_dl yielded {start} examples out of {len(self._dl.dataset)}: it must yield each once")
         for s in stages: self._taken[s].append(self.epoch)
         if self._labels is None and labels: self._labels = torch.cat(labels)
+        self._owned = owned
 
     def end_fit(self):
         idx = example_index(self._dl.dataset)
         labels = self._labels.numpy() if self._labels is not None else np.full(len(idx), -1)
         cols = {'label': labels}
+        owned = self._owned if self._owned is not None else torch.full((len(idx),), process_rank()==0)
         for s,a in self._accs.items():
-            cols[f'vog_{s}'] = a.vog().numpy()
+            v = a.vog()
+            if self.distributed: v = all_reduce(torch.where(owned, v, torch.zeros_like(v)), 'sum')   # each example from the process that scored it
+            cols[f'vog_{s}'] = v.numpy()
             if self.normalize: cols[f'vog_{s}_norm'] = class_zscore(cols[f'vog_{s}'], labels).numpy()
         self.df = pd.DataFrame(cols, index=pd.Index(idx, name='index'))
         self.stage_epochs = self._taken
