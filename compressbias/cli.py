@@ -44,7 +44,7 @@ def demo_variants(
     sparsity,bits = check_number('sparsity', sparsity, '[0, 1)'),check_bits(bits)   # checked now, not in the middle of the study
     return {'dense': [], _sparsity_name(sparsity): [partial(PruneCallback, sparsity)], f'int{bits}': [partial(QuantizeCallback, bits)]}
 
-# %% ../nbs/08_cli.ipynb #2f41e6f1
+# %% ../nbs/08_cli.ipynb #7e4052a2
 _LEARNER = partial(digits_learner, colored=True)
 _LR = 1e-2
 
@@ -77,7 +77,7 @@ def demo_folder(
     fp = fingerprint(variant_definition(_LEARNER, [], one_cycle_fit(epochs, _LR)))
     return Path(out)/'runs'/f'epochs{epochs}-{fp[:8]}'
 
-# %% ../nbs/08_cli.ipynb #3b6eea5d
+# %% ../nbs/08_cli.ipynb #77131c9f
 def _sound(fn:Path, fp:str) -> bool:
     "Whether `fn` is a readable run made with the definition whose fingerprint is `fp`."
     if not fn.is_file(): return False
@@ -112,7 +112,7 @@ def _announce(o:dict, plan:dict) -> list:
     else: lines.append(f"Reusing {_count(n, 'run')} made with the same settings, " + (f"training {m}." if m else "nothing to train."))
     return lines
 
-# %% ../nbs/08_cli.ipynb #281ba040
+# %% ../nbs/08_cli.ipynb #d7bd0cc6
 def _train_here(o, plan):
     "Train the missing runs one after another in this process, saying what each one is doing and how long it took."
     todo = plan['train']
@@ -144,9 +144,13 @@ def _study(o:dict, plan:dict) -> Population:
     here = o['executor'] is None and (not _has_workers() or o['workers'] == 1)
     if here: _train_here(o, plan)
     fps = {v: fingerprint(variant_definition(_LEARNER, cbs, plan['fit'])) for v,cbs in o['variants'].items()}
-    if here and all(_sound(plan['folder']/run_name(v, s), fps[v]) for v,s in plan['runs']): pop = Population(plan['folder'], variants=list(o['variants']))
-    # else run_population trains the rest (on its workers or the executor, with its progress bar) or waits for another process's runs
-    else: pop = run_population(_LEARNER, o['variants'], seeds=range(o['seeds']), path=plan['folder'], fit=plan['fit'], **kw)
+    pop = None
+    if here and all(_sound(plan['folder']/run_name(v, s), fps[v]) for v,s in plan['runs']):
+        try: pop = Population(plan['folder'], variants=list(o['variants']))
+        except ValueError: pass   # a damaged file of a seed not asked for: run_population sets it aside
+    # run_population trains the rest (on its workers or the executor, with its progress bar), waits for another process's runs,
+    # and checks every run's definition
+    if pop is None: pop = run_population(_LEARNER, o['variants'], seeds=range(o['seeds']), path=plan['folder'], fit=plan['fit'], **kw)
     return _only_seeds(pop, list(range(o['seeds'])))
 
 def demo_study(
@@ -164,7 +168,7 @@ def demo_study(
     print('\n'.join(_announce(o, plan)), flush=True)
     return _study(o, plan)
 
-# %% ../nbs/08_cli.ipynb #e4d2baac
+# %% ../nbs/08_cli.ipynb #74b3a40e
 _TOL = 0.0005   # a change under 0.05 points prints as 0.0 points: the report calls it no change
 
 def _pts(x:float) -> str: return f'{abs(x)*100:.1f} points'
@@ -172,13 +176,14 @@ def _moved(x:float, what:str) -> str:
     "'recall fell 2.1 points', 'recall rose 0.3 points' or 'recall unchanged'."
     return f'{what} unchanged' if abs(x) < _TOL else f"{what} {'fell' if x < 0 else 'rose'} {_pts(x)}"
 
-def _class_reading(dr:float, dn:float, da:float) -> str:
-    "How a class moved, in words: its recall change `dr`, its normalized change `dn` (`dr - da`) and top-1's change `da`."
+def _class_reading(dr:float, dn:float, da:float, flagged:bool=True) -> str:
+    "How a class moved, in words: its recall change `dr`, its normalized change `dn` (`dr - da`), top-1's change `da`, and whether its test `flagged` it."
     if np.isnan(dr): return 'no examples of this class'
     top = _moved(da, 'top-1')
     if abs(dn) < _TOL: return f"{_moved(dr, 'recall')}, with top-1"
     if abs(dr) < _TOL:
-        if dn > 0: return f"recall unchanged while {top}: flagged only because it did not fall with the average, not harmed"
+        if dn > 0: return f"recall unchanged while {top}: " + ("flagged only because it did not fall with the average, not harmed" if flagged else
+                                                               "ahead of the average only because it did not fall with it")
         return f"recall unchanged while {top}: behind the average, though no worse than before"
     if dn < 0:
         return (f"{_moved(dr, 'recall')}, {_pts(dn)} more than top-1 ({da*100:+.1f})" if dr < 0 else
@@ -203,11 +208,11 @@ def class_directions(
     df['recall_change'] = dr
     df['direction'] = [_direction(c) for c in df.change]
     df['test'] = np.where(df.p.isna(), 'none: every model has the same recall in both populations', "Welch's t-test")
-    df['reading'] = [_class_reading(r, c, da) for r,c in zip(dr, df.change.to_numpy(float))]
+    df['reading'] = [_class_reading(r, c, da, f) for r,c,f in zip(dr, df.change.to_numpy(float), df.significant)]
     df.attrs.update(ci.attrs, top1_change=da)
     return df
 
-# %% ../nbs/08_cli.ipynb #aba06c20
+# %% ../nbs/08_cli.ipynb #a0b0ca70
 def _welch_excess(
     xb:np.ndarray, # each baseline model's excess per group `[models, groups]`
     xc:np.ndarray, # each compressed model's
@@ -315,7 +320,8 @@ def _class_lines(cd) -> list:
         lines.append(f"    {r.direction} class {c}: {r.reading}; normalized recall {_spts(r.change)} points, {_p_is('p', r.p)}, {_p_is('adjusted p', r.p_adj)}")
     if not len(hit):
         moved = cd.dropna(subset=['p']).reindex(cd.change.abs().sort_values(ascending=False).index).dropna(subset=['p']).head(2)
-        if len(moved): lines.append("    largest moves: " + '; '.join(f"class {c} {r.direction} ({_spts(r.change)} points, {_p_is('adjusted p', r.p_adj)})" for c,r in moved.iterrows()))
+        for c,r in moved.iterrows():
+            lines.append(f"    largest move, not significant: {r.direction} class {c}: {r.reading}; normalized recall {_spts(r.change)} points, {_p_is('adjusted p', r.p_adj)}")
     return lines
 
 def _group_lines(gd, gap) -> list:
@@ -364,7 +370,7 @@ def demo_report(
         tables.update(t); lines += l + ['']
     return '\n'.join(lines).rstrip() + '\n', tables
 
-# %% ../nbs/08_cli.ipynb #eab72636
+# %% ../nbs/08_cli.ipynb #5888131b
 _HARMED,_SPARED = 'tab:red','tab:blue'
 
 def _plot_excess(gd:pd.DataFrame, ax):
@@ -455,12 +461,12 @@ def _captions(tables:dict, base:str) -> dict:
                 f"Look at the right panel: a red bar whose interval stays above 0 is a group that {comp} singles out.")
         if pi is not None and 'pie' in pi and pi.pie.any():
             caps[f'pies_{comp}.png'] = (
-                f"The PIEs of {comp} whose votes moved most (up to 16 of {int(pi.pie.sum())}), each titled with its true class and the majority label of "
+                f"The PIEs of {comp} whose votes moved most ({min(16, int(pi.pie.sum()))} of {int(pi.pie.sum())}), each titled with its true class and the majority label of "
                 f"the {base} and the {comp} models. A digit wears its class's training colour when it is aligned and another colour when it is conflicting: "
                 f"look at how many PIEs wear an unusual colour.")
     return caps
 
-# %% ../nbs/08_cli.ipynb #76279a50
+# %% ../nbs/08_cli.ipynb #a125bd20
 _MANIFEST = '.compressbias-demo-files'   # what the last `save_outputs` wrote here, so the next one removes what it no longer writes
 
 def _versions() -> dict:
@@ -496,13 +502,13 @@ figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{f
 
 def _esc(x) -> str: return html.escape(str(x))
 
-def _html_table(df:pd.DataFrame, row_class=None, text_cols=()) -> str:
+def _html_table(df:pd.DataFrame, row_class=None, text_cols=(), head:bool=True) -> str:
     "A DataFrame of display strings as an HTML table; `row_class` gives each row's class (e.g. its direction)."
     def cell(tag, v, c=None): return f'<{tag} class="text">{_esc(v)}</{tag}>' if c is None or c in text_cols else f'<{tag}>{_esc(v)}</{tag}>'
-    head = cell('th', df.index.name or '') + ''.join(cell('th', c, c) for c in df.columns)
+    names = cell('th', df.index.name or '') + ''.join(cell('th', c, c) for c in df.columns)
     rows = [f'<tr class="{_esc(row_class[i])}">' if row_class is not None else '<tr>' for i in range(len(df))]
     body = ''.join(r + cell('td', k) + ''.join(cell('td', v, c) for c,v in row.items()) + '</tr>' for r,(k,row) in zip(rows, df.iterrows()))
-    return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return '<table>' + (f'<thead><tr>{names}</tr></thead>' if head else '') + f'<tbody>{body}</tbody></table>'
 
 def _class_table(cd) -> pd.DataFrame:
     a = cd.attrs
@@ -551,7 +557,7 @@ def _figure_html(name, png, caption) -> str:
 def _report_html(text:str, tables:dict, figs:dict, caps:dict, header:dict) -> str:
     "The report as one self-contained HTML page: settings, tables as HTML, figures inline as PNG, each with its caption."
     parts = ['<header><h1>What compression changed, and for whom</h1>',
-             _html_table(pd.DataFrame({'': list(header.values())}, index=pd.Index(list(header), name='')), text_cols=('',)).replace('<table>', '<table class="settings">', 1),
+             _html_table(pd.DataFrame({'': list(header.values())}, index=pd.Index(list(header), name='')), text_cols=('',), head=False).replace('<table>', '<table class="settings">', 1),
              '</header>']
     comps = [n[len('class_impact_'):] for n in tables if n.startswith('class_impact_')]
     demo_tables = all(f'{k}_{c}' in tables for c in comps for k in ('group_impact', 'gap', 'pies')) and 'summary' in tables
@@ -631,12 +637,14 @@ def _command(func):
         return func(*args, **kwargs)
     return _f
 
+def _secs(s:float) -> str: return f'{s:.1f} s' if s < 10 else f'{s:.0f} s'
+
 def _header(o, plan, argv, secs) -> dict:
     return {'command': argv or 'demo() in Python', 'settings': f"{o['seeds']} seeds per variant, {o['epochs']} epochs per model, "
-            f"sparsity {o['sparsity']:g}, {o['bits']} bits, workers {o['workers'] or 'run_population default'}",
+            f"sparsity {o['sparsity']:g}, {o['bits']} bits, " + (f"workers: {o['workers'] or 'as run_population chooses'}" if _has_workers() else 'one run at a time'),
             'study folder': str(plan['folder']),
             'runs': f"{len(plan['runs'])} reported (seeds 0 to {o['seeds']-1}); {len(plan['reuse'])} reused, {len(plan['train'])} trained by this call",
-            'time (measured)': f"loading the libraries {_LOAD_SECS:.0f} s, training {secs['train']:.0f} s, analysis and figures {secs['report']:.0f} s",
+            'time (measured)': f"loading torch and fastai {_secs(_LOAD_SECS)}, training {_secs(secs['train'])}, the analysis {_secs(secs['analysis'])}",
             'made': time.strftime('%Y-%m-%d %H:%M')}
 
 def _run(o:dict, argv:str|None=None) -> Path:
@@ -646,14 +654,16 @@ def _run(o:dict, argv:str|None=None) -> Path:
     print('\n'.join(_announce(o, plan)), flush=True)
     pop = _study(o, plan)
     secs = {'train': time.perf_counter() - start}
+    print("Comparing the populations and drawing the figures ...", flush=True)
     data = teaching_digits(colored=True)
     text,tables = demo_report(pop, data.meta)
-    secs['report'] = time.perf_counter() - start - secs['train']
+    secs['analysis'] = time.perf_counter() - start - secs['train']
     files = save_outputs(o['out'], text, tables, pop, data, header=_header(o, plan, argv, secs))
+    secs['outputs'] = time.perf_counter() - start - secs['train'] - secs['analysis']
     print('\n' + (o['out']/'report.txt').read_text())
     print(f"Report: {o['out']/'report.html'} (one page, figures inline); {len(files)} files in {o['out']}/. "
-          f"Done in {time.perf_counter()-start:.0f} s: training {secs['train']:.0f} s, analysis and figures {secs['report']:.0f} s "
-          f"(and {_LOAD_SECS:.0f} s loading torch and fastai before that).", flush=True)
+          f"Done in {_secs(time.perf_counter()-start)}: training {_secs(secs['train'])}, the analysis {_secs(secs['analysis'])}, "
+          f"figures and files {_secs(secs['outputs'])} (and {_secs(_LOAD_SECS)} loading torch and fastai before that).", flush=True)
     return o['out']
 
 @_command
