@@ -6,23 +6,30 @@ Docs: https://compressbias.github.io/compressbias/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #8dc3c509
 from __future__ import annotations
-import os, time, warnings
-from functools import partial
+import argparse, base64, html, inspect, io, os, platform, sys, time, warnings
+_LOADING = time.perf_counter()   # what torch and fastai take to load is part of the time a user waits: measured here
+from functools import partial, wraps
 from pathlib import Path
-import pandas as pd
-# fastai's import scripts a few activations with torch.jit, which recent torch warns about: noise for a demo
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
-import matplotlib
-from fastcore.script import call_parse
-from .data import teaching_digits
-from .prune import PruneCallback
-from .quantize import QuantizeCallback, check_bits
-from .core import check_number
-from .population import Population, run_population, digits_learner, one_cycle_fit, check_name
-from .bias import class_impact, pies, pie_summary, group_impact
+import numpy as np, pandas as pd
+from scipy import stats
+from fastcore.docments import docments
+with warnings.catch_warnings():
+    # fastai's own modules script a few activations with torch.jit, which recent torch deprecates: a FutureWarning
+    # about fastai's code that a reader of the demo cannot act on (checked with torch 2.15, fastai 2.8.12)
+    warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
+    import compressbias
+    from compressbias.data import teaching_digits
+    from compressbias.prune import PruneCallback
+    from compressbias.quantize import QuantizeCallback, check_bits
+    from compressbias.core import check_number
+    from compressbias.population import (Population, run_population, train_run, digits_learner, one_cycle_fit, check_name,
+                                         run_name, load_run, variant_definition, fingerprint)
+    from compressbias.bias import class_impact, pies, pie_summary, group_errors, disparity, gap_summary, resolve_groups, adjust_p
+_LOAD_SECS = time.perf_counter() - _LOADING
 
 # %% auto #0
-__all__ = ['demo_variants', 'demo_study', 'demo_report', 'save_outputs', 'demo']
+__all__ = ['demo_variants', 'demo_folder', 'demo_study', 'class_directions', 'group_directions', 'demo_report', 'save_outputs',
+           'demo']
 
 # %% ../nbs/08_cli.ipynb #610b7f8f
 def _sparsity_name(sparsity:float) -> str:
@@ -37,69 +44,560 @@ def demo_variants(
     sparsity,bits = check_number('sparsity', sparsity, '[0, 1)'),check_bits(bits)   # checked now, not in the middle of the study
     return {'dense': [], _sparsity_name(sparsity): [partial(PruneCallback, sparsity)], f'int{bits}': [partial(QuantizeCallback, bits)]}
 
-def _check_counts(seeds, epochs) -> tuple:
-    return (check_number('seeds', seeds, '[2, inf)', integer=True),   # a t-test needs two models per variant
-            check_number('epochs', epochs, '[1, inf)', integer=True))
+# %% ../nbs/08_cli.ipynb #7e4052a2
+_LEARNER = partial(digits_learner, colored=True)
+_LR = 1e-2
+
+def _has_workers() -> bool: return 'workers' in inspect.signature(run_population).parameters
+
+def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executor=None) -> dict:
+    "Every option checked, before anything is printed or trained: a `ValueError` naming the first bad one."
+    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
+    if Path(out).exists() and not Path(out).is_dir(): raise ValueError(f"out must be a folder; {out} is a file")
+    seeds = check_number('seeds', seeds, '[2, inf)', integer=True)   # a t-test needs two models per variant
+    variants = demo_variants(sparsity, bits)
+    epochs = check_number('epochs', epochs, '[1, inf)', integer=True)
+    if workers is not None:
+        workers = check_number('workers', workers, '[1, inf)', integer=True)
+        if workers > 1 and not _has_workers():
+            raise ValueError(f"workers must be 1 or left out: this compressbias trains one run at a time (its run_population has no workers= yet); got {workers}")
+    if executor is not None and not callable(getattr(executor, 'submit', None)):
+        raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    return dict(out=Path(out), seeds=seeds, variants=variants, epochs=epochs, workers=workers, executor=executor,
+                sparsity=float(sparsity), bits=int(bits))
+
+def demo_folder(
+    out:Path|str, # the demo's folder (`--out`)
+    epochs:int=6, # epochs per model
+) -> Path: # `out/runs/epochs<n>-<fingerprint>`
+    "The study folder of the demo's runs with `epochs` epochs: runs made with other settings never share it."
+    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
+    epochs = check_number('epochs', epochs, '[1, inf)', integer=True)
+    # the learner and the fit are what every variant shares: their fingerprint names the folder (the variants' own settings are in their names)
+    fp = fingerprint(variant_definition(_LEARNER, [], one_cycle_fit(epochs, _LR)))
+    return Path(out)/'runs'/f'epochs{epochs}-{fp[:8]}'
+
+# %% ../nbs/08_cli.ipynb #77131c9f
+def _sound(fn:Path, fp:str) -> bool:
+    "Whether `fn` is a readable run made with the definition whose fingerprint is `fp`."
+    if not fn.is_file(): return False
+    try: rec,_ = load_run(fn)
+    except ValueError: return False
+    return rec.get('fingerprint') == fp
+
+def _plan(o:dict) -> dict:
+    "What the study needs: its folder, the runs to reuse and those to train (seed by seed), and the other studies left alone."
+    folder,fit = demo_folder(o['out'], o['epochs']),one_cycle_fit(o['epochs'], _LR)
+    fps = {v: fingerprint(variant_definition(_LEARNER, cbs, fit)) for v,cbs in o['variants'].items()}
+    runs = [(v,s) for s in range(o['seeds']) for v in o['variants']]   # seed by seed: an interrupted study has whole seeds
+    reuse = [r for r in runs if _sound(folder/run_name(*r), fps[r[0]])]
+    root = o['out']/'runs'
+    others = sorted(p.name for p in root.iterdir() if p.is_dir() and p != folder) if root.is_dir() else []
+    old = sorted(p.name for p in root.glob('*.npz')) if root.is_dir() else []   # the layout of compressbias 0.0: every setting in one folder
+    return dict(folder=folder, fit=fit, runs=runs, reuse=reuse, train=[r for r in runs if r not in reuse], others=others, old=old)
+
+def _count(n:int, what:str) -> str: return f"{n} {what}{'s' if n != 1 else ''}"
+
+def _announce(o:dict, plan:dict) -> list:
+    "What the demo is about to do, in a few lines."
+    v = list(o['variants'])
+    lines = [f"compressbias-demo: {', '.join(v[:-1])} and {v[-1]} populations of digits_cnn on the coloured digits, "
+             f"{_count(o['seeds'], 'seed')} each, {_count(o['epochs'], 'epoch')} per model.",
+             f"Study folder: {plan['folder']}"]
+    if plan['others'] or plan['old']:
+        lines.append(f"  (runs made with other settings are kept apart and not used: {', '.join(plan['others']) or 'no other study'} in {o['out']/'runs'}"
+                     + (f"; {_count(len(plan['old']), 'run')} of an older compressbias-demo in {o['out']/'runs'} itself" if plan['old'] else '') + ')')
+    n,m = len(plan['reuse']),len(plan['train'])
+    if not n: lines.append(f"Training {_count(m, 'run')} (none saved yet with these settings).")
+    else: lines.append(f"Reusing {_count(n, 'run')} made with the same settings, " + (f"training {m}." if m else "nothing to train."))
+    return lines
+
+# %% ../nbs/08_cli.ipynb #d7bd0cc6
+def _train_here(o, plan):
+    "Train the missing runs one after another in this process, saying what each one is doing and how long it took."
+    todo = plan['train']
+    for i,(v,s) in enumerate(todo, 1):
+        print(f"  [{i}/{len(todo)}] {v} seed {s}: training {_count(o['epochs'], 'epoch')} ...", end=' ', flush=True)
+        start = time.perf_counter()
+        try: fn = train_run(_LEARNER, v, o['variants'][v], s, plan['folder'], plan['fit'])
+        except RuntimeError as e:
+            if 'is being trained by' not in str(e): raise
+            print("another process is training it: waiting for it at the end", flush=True); continue
+        rec,_ = load_run(fn)
+        print(f"{time.perf_counter()-start:.1f} s, top-1 {rec['accuracy']:.1%}", flush=True)
+
+def _only_seeds(pop:Population, seeds:list) -> Population:
+    "The models of `pop` with these seeds (its folder may hold more, from an earlier call with more seeds)."
+    keep = pop.runs.seed.isin(seeds).to_numpy()
+    if keep.all(): return pop
+    sel = {v: np.isin(pop.seeds(v), seeds) for v in pop.variants}
+    sub = Population.from_arrays(pop.targets, {v: pop.preds(v)[m] for v,m in sel.items()}, probs={v: pop.probs(v)[m] for v,m in sel.items()},
+                                 n_classes=pop.n_classes, index=pop.index)
+    sub.runs,sub.path = pop.runs[keep].reset_index(drop=True),pop.path   # the records of the models kept, in the same order
+    return sub
+
+def _study(o:dict, plan:dict) -> Population:
+    "Train what `plan` says is missing, then load the study (run_population checks every run's definition) with the seeds asked for."
+    kw = {}
+    if o['executor'] is not None: kw['executor'] = o['executor']
+    if _has_workers() and o['workers'] is not None: kw['workers'] = o['workers']
+    here = o['executor'] is None and (not _has_workers() or o['workers'] == 1)
+    if here: _train_here(o, plan)
+    fps = {v: fingerprint(variant_definition(_LEARNER, cbs, plan['fit'])) for v,cbs in o['variants'].items()}
+    pop = None
+    if here and all(_sound(plan['folder']/run_name(v, s), fps[v]) for v,s in plan['runs']):
+        try: pop = Population(plan['folder'], variants=list(o['variants']))
+        except ValueError: pass   # a damaged file of a seed not asked for: run_population sets it aside
+    # run_population trains the rest (on its workers or the executor, with its progress bar), waits for another process's runs,
+    # and checks every run's definition
+    if pop is None: pop = run_population(_LEARNER, o['variants'], seeds=range(o['seeds']), path=plan['folder'], fit=plan['fit'], **kw)
+    return _only_seeds(pop, list(range(o['seeds'])))
 
 def demo_study(
-    out:Path|str, # folder of the study; its runs go to `out/runs`
+    out:Path|str, # the demo's folder; the runs go to a study folder of their settings in `out/runs` (see `demo_folder`)
     seeds:int=5, # models per variant (at least 2: a t-test needs two models per variant); seeds 0, 1, ... are used
     sparsity:float=0.9, # target sparsity of the pruned variant
     bits:int=4, # weight bits of the quantized variant
     epochs:int=6, # epochs per model
-    executor=None, # a `concurrent.futures.Executor` to train on, or None to train here
-) -> Population:
-    "Train (or resume) the demo's populations on the coloured teaching digits."
-    seeds,epochs = _check_counts(seeds, epochs)
-    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
-    return run_population(partial(digits_learner, colored=True), demo_variants(sparsity, bits), seeds=range(seeds),
-                          path=Path(out)/'runs', fit=one_cycle_fit(epochs, 1e-2), executor=executor)
+    executor=None, # a `concurrent.futures.Executor` to train on, or None
+    workers:int|None=None, # processes to train on, passed to `run_population` where it takes `workers=` (None: its default)
+) -> Population: # the models of seeds 0 to `seeds`-1, and only those
+    "Train (or resume) the demo's populations, saying which runs it reuses and which it trains, and return the seeds asked for."
+    o = _options(out, seeds, sparsity, bits, epochs, workers, executor)
+    plan = _plan(o)
+    print('\n'.join(_announce(o, plan)), flush=True)
+    return _study(o, plan)
+
+# %% ../nbs/08_cli.ipynb #74b3a40e
+_TOL = 0.0005   # a change under 0.05 points prints as 0.0 points: the report calls it no change
+
+def _pts(x:float) -> str: return f'{abs(x)*100:.1f} points'
+def _moved(x:float, what:str) -> str:
+    "'recall fell 2.1 points', 'recall rose 0.3 points' or 'recall unchanged'."
+    return f'{what} unchanged' if abs(x) < _TOL else f"{what} {'fell' if x < 0 else 'rose'} {_pts(x)}"
+
+def _class_reading(dr:float, dn:float, da:float, flagged:bool=True) -> str:
+    "How a class moved, in words: its recall change `dr`, its normalized change `dn` (`dr - da`), top-1's change `da`, and whether its test `flagged` it."
+    if np.isnan(dr): return 'no examples of this class'
+    top = _moved(da, 'top-1')
+    if abs(dn) < _TOL: return f"{_moved(dr, 'recall')}, with top-1"
+    if abs(dr) < _TOL:
+        if dn > 0: return f"recall unchanged while {top}: " + ("flagged only because it did not fall with the average, not harmed" if flagged else
+                                                               "ahead of the average only because it did not fall with it")
+        return f"recall unchanged while {top}: behind the average, though no worse than before"
+    if dn < 0:
+        return (f"{_moved(dr, 'recall')}, {_pts(dn)} more than top-1 ({da*100:+.1f})" if dr < 0 else
+                f"{_moved(dr, 'recall')}, {_pts(dn)} less than top-1 ({da*100:+.1f}): behind the average, though no worse than before")
+    return (f"{_moved(dr, 'recall')}, {_pts(dn)} less than top-1 ({da*100:+.1f})" if dr < 0 else
+            f"{_moved(dr, 'recall')}" + (f" while {top}" if da <= 0 else f", {_pts(dn)} more than top-1 ({da*100:+.1f})"))
+
+def _direction(x:float, harmed_if_negative:bool=True) -> str:
+    if np.isnan(x) or abs(x) < _TOL: return 'even'
+    return 'harmed' if (x < 0) == harmed_if_negative else 'spared'
+
+def class_directions(
+    ci:pd.DataFrame, # the table `class_impact` returns
+) -> pd.DataFrame: # `ci` with `recall_change`, `direction`, `test` and `reading` columns
+    "Which way each class moved: harmed (its normalized recall fell) or spared (it rose), its own recall change, and what happened in words."
+    if not isinstance(ci, pd.DataFrame) or not {'recall_base', 'recall_comp', 'change', 'p'} <= set(ci.columns):
+        raise ValueError(f"ci must be the table class_impact returns (columns recall_base, recall_comp, change, p), got {type(ci).__name__}")
+    df = ci.copy()
+    dr = (df.recall_comp - df.recall_base).to_numpy(float)
+    # normalized change = recall change - top-1 change, for every class: so the table itself says how top-1 moved
+    da = float(np.nanmedian(dr - df.change.to_numpy(float))) if np.isfinite(dr).any() else 0.
+    df['recall_change'] = dr
+    df['direction'] = [_direction(c) for c in df.change]
+    df['test'] = np.where(df.p.isna(), 'none: every model has the same recall in both populations', "Welch's t-test")
+    df['reading'] = [_class_reading(r, c, da, f) for r,c,f in zip(dr, df.change.to_numpy(float), df.significant)]
+    df.attrs.update(ci.attrs, top1_change=da)
+    return df
+
+# %% ../nbs/08_cli.ipynb #a0b0ca70
+def _welch_excess(
+    xb:np.ndarray, # each baseline model's excess per group `[models, groups]`
+    xc:np.ndarray, # each compressed model's
+) -> tuple: # (t, p) per group, NaN where there is no test
+    "Welch's t-test of the excess error change per group, with samples equal up to float rounding treated as equal."
+    # error rates are ratios of counts: differences below 1e-9 are rounding, and a test of rounding noise would be no test at all
+    xb,xc = np.round(xb, 9),np.round(xc, 9)
+    t,p = np.full(xb.shape[1], np.nan),np.full(xb.shape[1], np.nan)
+    tested = (np.ptp(xb, 0) > 0) | (np.ptp(xc, 0) > 0)   # every model alike in both populations: nothing to test
+    if tested.any() and len(xb) > 1 and len(xc) > 1:
+        # from the means and standard deviations: a sample with no spread is a constant here, not a numerical warning
+        r = stats.ttest_ind_from_stats(xc.mean(0)[tested], xc.std(0, ddof=1)[tested], len(xc), xb.mean(0)[tested], xb.std(0, ddof=1)[tested], len(xb), equal_var=False)
+        t[tested],p[tested] = r.statistic,r.pvalue
+    return t,p
+
+def _excesses(pop, base, comp, g) -> tuple:
+    "Each model's excess error per group (its error on the group minus its overall error), in each population: `[models, groups]` twice."
+    codes,names = pd.factorize(g)
+    k = len(names)
+    eb,ec = group_errors(pop.preds(base), pop.targets, codes, k),group_errors(pop.preds(comp), pop.targets, codes, k)
+    return (eb[:, :k] - eb[:, k:]),(ec[:, :k] - ec[:, k:])
+
+def _group_reading(r, overall:float) -> str:
+    "How a group's error moved, in words, against the overall change `overall`."
+    own = _moved(r.change, 'error')
+    own += f" ({r.error_base:.1%} -> {r.error_comp:.1%})" if abs(r.change) >= _TOL else f" at {r.error_base:.1%}"
+    avg = _moved(overall, 'the overall error')
+    if abs(r.excess) < _TOL: return f"{own}, like the average example"
+    if abs(r.change) < _TOL: return f"{own} while {avg}: " + ('spared, it did not pay the average cost' if r.excess < 0 else 'it missed the average gain')
+    return f"{own}, {_pts(r.excess)} {'more' if r.excess > 0 else 'less'} than the average example ({overall*100:+.1f})"
+
+def group_directions(
+    pop:Population, # the study
+    base:str, # baseline variant
+    comp:str, # compressed variant
+    groups, # group of each example, in any form `resolve_groups` takes (e.g. `data.meta.group`)
+    meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
+    alpha:float=0.05, # significance level of the adjusted p, in (0, 1)
+    correction:str|None='bh', # adjustment over the groups: 'bh', 'by' or None, as in `class_impact`
+) -> pd.DataFrame: # `disparity`'s table with `relative_change`, `t`, `p`, `p_adj`, `significant`, `direction` and `reading`
+    "Which groups pay more than the average example (harmed: positive excess error change) and which less (spared), with intervals and an adjusted test."
+    alpha = check_number('alpha', alpha, '(0, 1)')
+    g = resolve_groups(pop, groups, meta)
+    df = disparity(pop, base, comp, g)
+    t,p = _welch_excess(*_excesses(pop, base, comp, g))
+    with np.errstate(divide='ignore', invalid='ignore'): df['relative_change'] = np.where(df.error_base > 0, df.change/df.error_base, np.nan)
+    df['t'],df['p'] = t,p
+    df['p_adj'] = adjust_p(p, correction)
+    df['significant'] = df.p_adj < alpha
+    df['direction'] = [_direction(x, harmed_if_negative=False) for x in df.excess]
+    overall = df.attrs['overall_change']
+    df['test'] = np.where(np.isnan(p), 'none: every model has the same excess in both populations', "Welch's t-test")
+    df['reading'] = [_group_reading(r, overall) for r in df.itertuples()]
+    df.attrs.update(alpha=alpha, correction=None if correction is None else str(correction))
+    return df
 
 # %% ../nbs/08_cli.ipynb #000c6c63
-def _pct(x): return f'{x:.1%}'
+def _p(x:float) -> str: return 'no test' if np.isnan(x) else ('< 0.0001' if x < 1e-4 else f'{x:.2g}')
+def _p_is(name:str, x:float) -> str: return f'no {name}' if np.isnan(x) else (f'{name} < 0.0001' if x < 1e-4 else f'{name} = {x:.2g}')
+def _spts(x:float) -> str: return f'{x*100:+.1f}'
+def _ci(lo:float, hi:float) -> str: return f'[{lo*100:+.1f}, {hi*100:+.1f}]'
+def _sig_rule(a:dict) -> str:
+    return f"{a['correction'].upper()}-adjusted p < {a['alpha']:g}" if a.get('correction') else f"p < {a['alpha']:g}"
+
+_MEANING = [
+    "How to read this report:",
+    "  top-1: the share of test examples a model gets right, averaged over a population's models; every change is in points (1 point = 1% of the examples).",
+    "  Normalized recall: a class's recall minus its population's top-1, so a class that only falls with the average does not count as impacted.",
+    "  Harmed: a class whose normalized recall fell (it lost more than top-1), a group whose error rose more than the average example's (a positive excess change).",
+    "  Spared: the opposite; a class can be spared with its recall unchanged, when top-1 fell around it.",
+    "  Tests: Welch's t-test across the models of the two populations, p adjusted by Benjamini-Hochberg over the classes (or groups) tested.",
+    "  PIE (pruning identified exemplar): a test example whose majority label over the models changes under compression."]
+
+def _summary_table(summary) -> pd.DataFrame:
+    "The populations' summary, for reading: top-1 in percent, its spread across models in points."
+    show = pd.DataFrame({'models': summary.models, 'top-1': summary.accuracy.map('{:.1%}'.format),
+                         'spread (std, points)': (summary.accuracy_std*100).map('{:.1f}'.format)})
+    if 'sparsity' in summary: show['zero weights'],show['bits'] = summary.sparsity.map('{:.1%}'.format),summary.bits
+    return show
+
+def _summary_notes(summary) -> list:
+    n,notes = int(summary.models.min()),[]
+    if 'sparsity' in summary: notes.append('(zero weights: the fraction of weights exactly zero; rounding to few bits zeroes the smallest ones too)')
+    if n < 5: notes.append(f"With {n} models per variant, Welch's t-tests have at most {2*n-2} degrees of freedom: "
+                           "only large, consistent changes can reach significance (the demo's default is 5 seeds).")
+    return notes
+
+def _summary_head(summary, n_examples:int) -> str:
+    n = summary.models.to_numpy()
+    each = f"{n[0]} per variant" if (n == n[0]).all() else 'per variant as listed'
+    return f"{int(n.sum())} models ({each}) on {n_examples} test examples:"
+
+def _summary_lines(summary, n_examples:int) -> list:
+    return [_summary_head(summary, n_examples)] + _summary_table(summary).to_string().splitlines() + _summary_notes(summary)
+
+def _class_lines(cd) -> list:
+    a = cd.attrs
+    hit = cd[cd.significant]
+    head = (f"  Classes: {len(hit)} of {len(cd)} changed significantly" if len(hit) else "  Classes: none changed significantly")
+    head += f" ({_sig_rule(a)}; {a['n_impacted_raw']} on raw p, {a['expected_by_chance']:.1f} expected by chance)"
+    untested = int(cd.p.isna().sum())
+    if untested: head += f"; {untested} not tested (every model has the same recall in both populations)"
+    lines = [head + (':' if len(hit) else '.')]
+    for c,r in hit.sort_values('change').iterrows():
+        lines.append(f"    {r.direction} class {c}: {r.reading}; normalized recall {_spts(r.change)} points, {_p_is('p', r.p)}, {_p_is('adjusted p', r.p_adj)}")
+    if not len(hit):
+        moved = cd.dropna(subset=['p']).reindex(cd.change.abs().sort_values(ascending=False).index).dropna(subset=['p']).head(2)
+        for c,r in moved.iterrows():
+            lines.append(f"    largest move, not significant: {r.direction} class {c}: {r.reading}; normalized recall {_spts(r.change)} points, {_p_is('adjusted p', r.p_adj)}")
+    return lines
+
+def _group_lines(gd, gap) -> list:
+    a = gd.attrs
+    lines = [f"  Groups (excess: a group's error change beyond the average example's; {a['confidence']:.0%} t-intervals across models, {_sig_rule(a)}):"]
+    for g,r in gd.sort_values('excess', ascending=False).iterrows():
+        rel = f", {r.relative_change:+.0%} relative" if np.isfinite(r.relative_change) else ''
+        sig = 'significant' if r.significant else ('no test' if np.isnan(r.p) else 'not significant')
+        lines.append(f"    {r.direction} ({sig}) {g} ({r.examples} examples): {r.reading}; change {_spts(r.change)} {_ci(r.change_low, r.change_high)} points{rel}; "
+                     f"excess {_spts(r.excess)} {_ci(r.excess_low, r.excess_high)} points, {_p_is('p', r.p)}, {_p_is('adjusted p', r.p_adj)}")
+    g = gap.loc['gap']
+    lines.append(f"  Gap between the groups' errors (highest - lowest): {g.base*100:.1f} -> {g.comp*100:.1f} points ({_spts(g.change)} {_ci(g.change_low, g.change_high)})")
+    return lines
+
+def _pie_line(pi, base) -> str:
+    s = pie_summary(pi)
+    n = s.examples['PIE']
+    if not n: return f"  PIEs (test examples whose majority label changed): none of {len(pi)}."
+    return (f"  PIEs (test examples whose majority label changed): {n} of {len(pi)}; the {base} models are right on "
+            f"{s.acc_base['PIE']:.1%} of them and on {s.acc_base['non-PIE']:.1%} of the rest.")
 
 def _compare(pop, meta, base, comp, acc):
-    "The tables and the report's lines for one compressed variant against the baseline (`acc`: mean accuracy per variant)."
-    ci,pi,gi = class_impact(pop, base, comp),pies(pop, base, comp),group_impact(pop, base, comp, meta.group)
-    hit = ci[ci.significant]
-    s = pie_summary(pi)
-    lines = [f"{comp} against {base}: top-1 {_pct(acc[base])} -> {_pct(acc[comp])} ({(acc[comp]-acc[base])*100:+.1f} points)",
-             f"  classes significantly impacted (p < {ci.attrs['alpha']}): {len(hit)} of {len(ci)}, {ci.attrs['expected_by_chance']:.1f} expected by chance"
-             + (': ' + ', '.join(f"class {c} (normalized recall {r.change*100:+.1f} points)" for c,r in hit.iterrows()) if len(hit) else ''),
-             f"  PIEs: {s.examples['PIE']} of {len(pi)} test examples; {base} models are right on "
-             + (f"{_pct(s.acc_base['PIE'])} of them, {_pct(s.acc_base['non-PIE'])} of the rest" if s.examples['PIE'] else "none of them (there are none)"),
-             "  error by group: " + '; '.join(f"{g} {_pct(r.error_base)} -> {_pct(r.error_comp)} ({r.change*100:+.1f} points)" for g,r in gi.iterrows())]
-    return {f'class_impact_{comp}': ci, f'pies_{comp}': pi, f'group_impact_{comp}': gi}, lines
+    "The tables and the report's lines for one compressed variant against the baseline (`acc`: mean top-1 per variant)."
+    cd = class_directions(class_impact(pop, base, comp))
+    gd = group_directions(pop, base, comp, meta.group)
+    gap,pi = gap_summary(gd),pies(pop, base, comp)
+    lines = [f"{comp} against {base}: top-1 {acc[base]:.1%} -> {acc[comp]:.1%} ({_spts(acc[comp]-acc[base])} points)"]
+    lines += _class_lines(cd) + _group_lines(gd, gap) + [_pie_line(pi, base)]
+    return {f'class_impact_{comp}': cd, f'group_impact_{comp}': gd, f'gap_{comp}': gap, f'pies_{comp}': pi}, lines
 
 def demo_report(
     pop:Population, # the study
     meta:pd.DataFrame, # the data's `meta` (for the groups)
     base:str='dense', # the baseline variant
 ) -> tuple: # (report text, {name: DataFrame})
-    "The demo's report: each compressed variant against the baseline, in a few lines, and the tables behind them."
+    "The demo's report: what each compressed variant changed against the baseline, harmed and spared classes and groups in points with their tests, and the tables behind it."
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
     if not isinstance(meta, pd.DataFrame) or 'group' not in meta: raise ValueError("meta must be the data's meta DataFrame, with a 'group' column")
     missing = pd.Index(pop.index).difference(meta.index)
     if len(missing): raise ValueError(f"meta has no row for {len(missing)} of the population's examples (e.g. {missing[0]}): the meta of another data set?")
     if not isinstance(base, str) or base not in pop.variants: raise ValueError(f"base must be one of the population's variants {pop.variants}, got {base!r}")
     summary = pop.summary()
-    tables,lines = {'summary': summary},[f"{len(pop)} models on {len(pop.targets)} test examples of the coloured digits:",
-                                         summary.to_string(float_format=lambda v: f'{v:.3f}'),
-                                         '(sparsity: the fraction of weights exactly zero; rounding to few bits zeroes the smallest ones too)', '']
+    tables,lines = {'summary': summary},_MEANING + [''] + _summary_lines(summary, len(pop.targets)) + ['']
     for comp in [v for v in pop.variants if v != base]:
-        t,l = _compare(pop, meta, base, comp, summary.accuracy)
+        t,l = _compare(pop, meta.loc[pop.index], base, comp, summary.accuracy)
         tables.update(t); lines += l + ['']
     return '\n'.join(lines).rstrip() + '\n', tables
+
+# %% ../nbs/08_cli.ipynb #5888131b
+_HARMED,_SPARED = 'tab:red','tab:blue'
+
+def _plot_excess(gd:pd.DataFrame, ax):
+    "Each group's excess error change in points with its interval, red where the group pays more than the average example, blue where less."
+    from matplotlib.patches import Patch
+    from compressbias.viz import _points_axis
+    x,ex = np.arange(len(gd)),gd.excess.to_numpy(float)
+    bars = ax.bar(x, ex, .6, color=[_HARMED if v > 0 else _SPARED for v in ex])
+    for b,s in zip(bars, gd.significant.to_numpy(bool)):
+        if s: b.set(hatch='///', edgecolor='black', linewidth=.8)
+    ax.errorbar(x, ex, yerr=np.stack([ex - gd.excess_low, gd.excess_high - ex]).clip(0), fmt='none', ecolor='black', capsize=4, linewidth=1)
+    ax.axhline(0, color='black', linewidth=.8)
+    ax.set_xticks(x, [f'{g}\n(n={n})' for g,n in zip(gd.index, gd.examples)])
+    ax.set_xlabel(gd.index.name or 'group')
+    _points_axis(ax.yaxis, 'excess error change (points)')
+    a = gd.attrs
+    ax.set_title(f"{a['comp']} vs {a['base']}: excess error change by group\n"
+                 f"(the group's change beyond the overall {_spts(a['overall_change'])} points)")
+    from matplotlib.lines import Line2D
+    ax.legend(handles=[Patch(color=_HARMED, label='harmed: pays more than average'), Patch(color=_SPARED, label='spared: pays less'),
+                       Patch(facecolor='white', edgecolor='black', hatch='///', label=f'significant ({_sig_rule(a)})'),
+                       Line2D([], [], color='black', marker='|', linestyle='', markersize=10, label=f"{a['confidence']:.0%} interval across models")],
+              fontsize='small', loc='upper center', bbox_to_anchor=(.5, -.22), ncols=2, frameon=False)
+    ax.margins(y=.2)
+    return ax
+
+def _figure(*size):
+    "A matplotlib Figure that is not shown or kept by pyplot: the demo changes no backend and leaves no window open."
+    from matplotlib.figure import Figure
+    return Figure(figsize=size, layout='constrained')
+
+def _fig_classes(cd, vocab=None):
+    from compressbias.viz import plot_class_impact
+    fig = _figure(8, 3.8)
+    plot_class_impact(cd, ax=fig.subplots(), color_by='direction', vocab=vocab)
+    return fig
+
+def _fig_groups(gd):
+    from compressbias.viz import plot_group_impact
+    fig = _figure(11, 4.2)
+    a,b = fig.subplots(1, 2)
+    plot_group_impact(gd, ax=a, names=(gd.attrs['base'], gd.attrs['comp']))
+    a.set_title(f"{gd.attrs['comp']} vs {gd.attrs['base']}: error by group\n(change in points above each pair)")
+    _plot_excess(gd, b)
+    return fig
+
+def _fig_pies(pop, data, base, comp, k=16):
+    "The `k` PIEs whose votes moved most, each titled with its true class and both populations' majority labels; None without PIEs."
+    from compressbias.viz import show_examples
+    from compressbias.bias import cie_scores
+    cs = cie_scores(pop, base, comp)
+    top = cs[cs.modal_base != cs.modal_comp].head(k)
+    if not len(top): return None,0
+    ncols = min(8, len(top)); nrows = -(-len(top)//ncols)
+    fig = _figure(1.3*ncols, 1.9*nrows + .9)
+    show_examples(data, top.index.tolist(), preds={base: top.modal_base, comp: top.modal_comp}, axs=fig.subplots(nrows, ncols, squeeze=False), max_n=k)
+    n = int((cs.modal_base != cs.modal_comp).sum())
+    fig.suptitle(f"{comp} vs {base}: the {len(top)} PIEs (of {n}) whose votes moved most\n"
+                 f"each titled: true class / {base} majority label / {comp} majority label", fontsize='medium')
+    if _is_digits(data):   # the colours carry the groups: the key gives each class's training colour
+        from matplotlib.patches import Patch
+        from compressbias.data import DIGIT_COLORS
+        fig.legend(handles=[Patch(color=rgb, label=str(c)) for c,rgb in enumerate(DIGIT_COLORS.values())], loc='outside lower center',
+                   ncols=len(DIGIT_COLORS), fontsize='small', frameon=False, handlelength=1.2,
+                   title="each class's training colour: a digit in its class's colour is aligned, in any other colour conflicting", title_fontsize='small')
+    return fig,len(top)
+
+def _is_digits(data) -> bool:
+    "Whether `data` is the coloured teaching digits, whose colour says the group."
+    meta = getattr(data, 'meta', None)
+    return isinstance(meta, pd.DataFrame) and 'color' in meta and 'group' in meta and set(meta.group.astype(str)) <= {'aligned', 'conflicting'}
+
+def _captions(tables:dict, base:str) -> dict:
+    "{figure file: caption} for the figures `save_outputs` draws from `tables`."
+    caps = {}
+    for name in [n for n in tables if n.startswith('class_impact_')]:
+        comp = name[len('class_impact_'):]
+        cd,gd,pi = tables[name],tables.get(f'group_impact_{comp}'),tables.get(f'pies_{comp}')
+        sig = _sig_rule(cd.attrs) if 'alpha' in cd.attrs else 'p < 0.05'
+        caps[f'classes_{comp}.png'] = (
+            f"Each class's change in normalized recall under {comp}, in points. Red bars lost more than top-1 (harmed), blue bars less (spared); "
+            f"hatched, starred bars are significant ({sig}). The black tick is the class's own recall change: a blue bar with its tick at 0 is a class "
+            f"that did not move while the average fell. Look for hatched red bars: the classes {comp} costs most.")
+        if gd is not None and 'excess' in gd:
+            caps[f'groups_{comp}.png'] = (
+                f"Left: each group's error under {base} and {comp}, with {gd.attrs['confidence']:.0%} intervals across models; the change above each pair is in "
+                f"points, then relative to {base}'s error. Right: the excess change, what each group pays beyond the average example, with its interval. "
+                f"Look at the right panel: a red bar whose interval stays above 0 is a group that {comp} singles out.")
+        if pi is not None and 'pie' in pi and pi.pie.any():
+            caps[f'pies_{comp}.png'] = (
+                f"The PIEs of {comp} whose votes moved most ({min(16, int(pi.pie.sum()))} of {int(pi.pie.sum())}), each titled with its true class and the majority label of "
+                f"the {base} and the {comp} models. A digit wears its class's training colour when it is aligned and another colour when it is conflicting: "
+                f"look at how many PIEs wear an unusual colour.")
+    return caps
+
+# %% ../nbs/08_cli.ipynb #a125bd20
+_MANIFEST = '.compressbias-demo-files'   # what the last `save_outputs` wrote here, so the next one removes what it no longer writes
+
+def _versions() -> dict:
+    import torch, fastai, scipy, matplotlib
+    return {'compressbias': compressbias.__version__, 'torch': torch.__version__, 'fastai': fastai.__version__, 'numpy': np.__version__,
+            'scipy': scipy.__version__, 'pandas': pd.__version__, 'matplotlib': matplotlib.__version__, 'python': platform.python_version()}
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); return buf.getvalue()
+
+def _draw(tables:dict, pop, data, base) -> dict:
+    "{file name: PNG bytes} of the demo's figures, from the tables (and `pop` and `data` for the PIEs)."
+    vocab = list(getattr(data, 'vocab', None) or []) or None
+    figs = {}
+    for name in [n for n in tables if n.startswith('class_impact_')]:
+        comp = name[len('class_impact_'):]
+        cd = tables[name]
+        figs[f'classes_{comp}.png'] = _png(_fig_classes(cd, vocab if vocab is not None and len(vocab) == len(cd) else None))
+        gd = tables.get(f'group_impact_{comp}')
+        if gd is not None and 'excess' in gd: figs[f'groups_{comp}.png'] = _png(_fig_groups(gd))
+        if pop is not None and data is not None:
+            fig,n = _fig_pies(pop, data, cd.attrs.get('base', base), comp)
+            if fig is not None: figs[f'pies_{comp}.png'] = _png(fig)
+    return figs
+
+_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1150px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{margin-bottom:.3em}
+table{border-collapse:collapse;font-size:.86em;margin:.6em 0}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}
+th{background:#f3f3f3}td.text,th.text{text-align:left}table.settings td{text-align:left}
+tr.harmed.sig td{background:#fde4e1}tr.spared.sig td{background:#e3edfc}tr.harmed td:nth-child(2){color:#a40000}tr.spared td:nth-child(2){color:#0b4fa8}li.harmed{color:#a40000}li.spared{color:#0b4fa8}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.9em;color:#444;max-width:60em}
+.note{color:#555;font-size:.9em}ul{margin-top:.2em}"""
+
+def _esc(x) -> str: return html.escape(str(x))
+
+def _html_table(df:pd.DataFrame, row_class=None, text_cols=(), head:bool=True) -> str:
+    "A DataFrame of display strings as an HTML table; `row_class` gives each row's class (e.g. its direction)."
+    def cell(tag, v, c=None): return f'<{tag} class="text">{_esc(v)}</{tag}>' if c is None or c in text_cols else f'<{tag}>{_esc(v)}</{tag}>'
+    names = cell('th', df.index.name or '') + ''.join(cell('th', c, c) for c in df.columns)
+    rows = [f'<tr class="{_esc(row_class[i])}">' if row_class is not None else '<tr>' for i in range(len(df))]
+    body = ''.join(r + cell('td', k) + ''.join(cell('td', v, c) for c,v in row.items()) + '</tr>' for r,(k,row) in zip(rows, df.iterrows()))
+    return '<table>' + (f'<thead><tr>{names}</tr></thead>' if head else '') + f'<tbody>{body}</tbody></table>'
+
+def _class_table(cd) -> pd.DataFrame:
+    a = cd.attrs
+    b,c = a.get('base', 'base'),a.get('comp', 'compressed')
+    return pd.DataFrame({'direction': cd.direction, f'recall {b}': cd.recall_base.map('{:.1%}'.format), f'recall {c}': cd.recall_comp.map('{:.1%}'.format),
+                         'recall change (points)': cd.recall_change.map(_spts), 'normalized change (points)': cd.change.map(_spts),
+                         'p': cd.p.map(_p), 'adjusted p': cd.p_adj.map(_p), 'significant': cd.significant.map({True: 'yes', False: 'no'}),
+                         'what happened': cd.reading}, index=cd.index)
+
+def _group_table(gd) -> pd.DataFrame:
+    a = gd.attrs
+    b,c,conf = a['base'],a['comp'],f"{a['confidence']:.0%}"
+    return pd.DataFrame({'direction': gd.direction, 'examples': gd.examples, f'error {b}': gd.error_base.map('{:.1%}'.format),
+                         f'error {c}': gd.error_comp.map('{:.1%}'.format),
+                         f'change (points, {conf} interval)': [f'{_spts(r.change)} {_ci(r.change_low, r.change_high)}' for r in gd.itertuples()],
+                         'relative change': gd.relative_change.map(lambda v: f'{v:+.0%}' if np.isfinite(v) else f'none ({b} made no error)'),
+                         f'excess (points, {conf} interval)': [f'{_spts(r.excess)} {_ci(r.excess_low, r.excess_high)}' for r in gd.itertuples()],
+                         'p': gd.p.map(_p), 'adjusted p': gd.p_adj.map(_p), 'significant': gd.significant.map({True: 'yes', False: 'no'}),
+                         'what happened': gd.reading}, index=gd.index)
+
+def _gap_table(gap, base, comp) -> pd.DataFrame:
+    df = pd.DataFrame({f'{base} (%)': [f'{v*100:.1f}' for v in gap.base], f'{comp} (%)': [f'{v*100:.1f}' for v in gap.comp],
+                       'change (points, interval)': [f'{_spts(r.change)} {_ci(r.change_low, r.change_high)}' for r in gap.itertuples()]})
+    df.index = pd.Index(['overall error', 'gap (highest - lowest group error)'][:len(df)], name='')
+    return df
+
+def _pie_table(pi, base, comp) -> pd.DataFrame:
+    s = pie_summary(pi)
+    return pd.DataFrame({'examples': s.examples, f'{base} models right': s.acc_base.map(lambda v: f'{v:.1%}' if np.isfinite(v) else '-'),
+                         f'{comp} models right': s.acc_comp.map(lambda v: f'{v:.1%}' if np.isfinite(v) else '-')}, index=s.index.rename(''))
+
+def _row_classes(df) -> list:
+    "Each row's HTML class: its direction, and 'sig' when it is significant (shaded)."
+    return [f"{d} sig" if s else d for d,s in zip(df.direction, df.significant)]
+
+def _lines_html(lines:list) -> str:
+    "Report lines as HTML: the first as a paragraph, the indented ones as list items marked by their direction."
+    head,items = lines[0].strip(),[l.strip() for l in lines[1:]]
+    lis = ''.join(f'<li class="{l.split()[0]}">{_esc(l)}</li>' for l in items)
+    return f'<p>{_esc(head)}</p>' + (f'<ul>{lis}</ul>' if lis else '')
+
+def _figure_html(name, png, caption) -> str:
+    return (f'<figure><img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{_esc(caption)}">'
+            f'<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>')
+
+def _report_html(text:str, tables:dict, figs:dict, caps:dict, header:dict) -> str:
+    "The report as one self-contained HTML page: settings, tables as HTML, figures inline as PNG, each with its caption."
+    parts = ['<header><h1>What compression changed, and for whom</h1>',
+             _html_table(pd.DataFrame({'': list(header.values())}, index=pd.Index(list(header), name='')), text_cols=('',), head=False).replace('<table>', '<table class="settings">', 1),
+             '</header>']
+    comps = [n[len('class_impact_'):] for n in tables if n.startswith('class_impact_')]
+    demo_tables = all(f'{k}_{c}' in tables for c in comps for k in ('group_impact', 'gap', 'pies')) and 'summary' in tables
+    if not (comps and demo_tables):   # not the demo's tables: the text as it is, then each table
+        parts.append(f'<pre>{_esc(text)}</pre>')
+        parts += [f'<h2>{_esc(n)}</h2>' + df.to_html(escape=True) for n,df in tables.items()]
+    else:
+        summary,pi0 = tables['summary'],tables[f'pies_{comps[0]}']
+        parts.append('<section><h2>How to read this report</h2>' + _lines_html(_MEANING)[len(f'<p>{_esc(_MEANING[0])}</p>'):] + '</section>')
+        parts.append(f'<section><h2>The populations</h2><p>{_esc(_summary_head(summary, len(pi0)))}</p>' + _html_table(_summary_table(summary))
+                     + ''.join(f'<p class="note">{_esc(l)}</p>' for l in _summary_notes(summary)) + '</section>')
+        base = tables[f'class_impact_{comps[0]}'].attrs.get('base', 'dense')
+        acc = summary.accuracy
+        for comp in comps:
+            cd,gd,gap,pi = (tables[f'{k}_{comp}'] for k in ('class_impact', 'group_impact', 'gap', 'pies'))
+            fig = lambda n: _figure_html(n, figs[n], caps[n]) if n in figs else ''
+            parts.append(f'<section id="{_esc(comp)}"><h2>{_esc(comp)} against {_esc(base)}</h2>'
+                         + (f'<p><b>top-1 {acc[base]:.1%} &rarr; {acc[comp]:.1%} ({_spts(acc[comp]-acc[base])} points)</b></p>' if {base, comp} <= set(acc.index) else '')
+                         + '<h3>Classes</h3>' + _lines_html(_class_lines(cd)) + fig(f'classes_{comp}.png')
+                         + _html_table(_class_table(cd), _row_classes(cd), text_cols=('direction', 'what happened'))
+                         + '<h3>Groups</h3>' + _lines_html(_group_lines(gd, gap)[:-1]) + fig(f'groups_{comp}.png')
+                         + _html_table(_group_table(gd), _row_classes(gd), text_cols=('direction', 'what happened'))
+                         + _html_table(_gap_table(gap, base, comp))
+                         + '<h3>Pruning identified exemplars (PIEs)</h3>' + f'<p>{_esc(_pie_line(pi, base).strip())}</p>' + fig(f'pies_{comp}.png')
+                         + _html_table(_pie_table(pi, base, comp)) + '</section>')
+    parts.append(f'<footer class="note"><p>Every table is also in this folder as CSV (fractions, not points), with every example for the PIEs; '
+                 f'the figures as PNG. Made by compressbias {_esc(compressbias.__version__)}.</p></footer>')
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>compressbias-demo report</title><style>{_CSS}</style></head><body>' + '\n'.join(parts) + '</body></html>\n')
 
 # %% ../nbs/08_cli.ipynb #e9fc5fdd
 def save_outputs(
     out:Path|str, # folder to write to
     text:str, # the report
     tables:dict, # {name: DataFrame}
-    pop:Population|None=None, # with `data`: also draw the plots
+    pop:Population|None=None, # with `data`: also draw the PIEs
     data=None, # the `TeachingData` (for the PIE images)
+    header:dict|None=None, # {name: value} shown at the top of the HTML page (the command, settings, runs, times); versions are added
 ) -> list: # the files written
-    "Write the report (`report.txt`), each table as CSV and, given `pop` and `data`, the plots as PNG."
+    "Write the report as text (`report.txt`) and as one self-contained HTML page (`report.html`), each table as CSV and the figures as PNG."
     if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
     if not isinstance(text, str): raise ValueError(f"text must be the report's text (str), got {type(text).__name__}")
     if not isinstance(tables, dict): raise ValueError(f"tables must be a dict {{name: DataFrame}}, got {type(tables).__name__}")
@@ -107,48 +605,117 @@ def save_outputs(
         check_name('each name in tables', name)
         if not isinstance(df, pd.DataFrame): raise ValueError(f"tables[{name!r}] must be a DataFrame, got {type(df).__name__}")
     if pop is not None and not isinstance(pop, Population): raise ValueError(f"pop must be a Population or None, got {type(pop).__name__}")
+    if header is not None and not isinstance(header, dict): raise ValueError(f"header must be a dict {{name: value}} or None, got {type(header).__name__}")
+    base = next((df.attrs['base'] for n,df in tables.items() if n.startswith('class_impact_') and 'base' in df.attrs), 'dense')
+    figs = _draw(tables, pop, data, base)
+    caps = _captions(tables, base)
+    if figs: text = text.rstrip('\n') + '\n\nFigures (what to look at):\n' + ''.join(f'  {n}: {caps[n]}\n' for n in figs)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    (out/'report.txt').write_text(text)
-    files = [out/'report.txt']
-    for name,df in tables.items():
-        df.to_csv(out/f'{name}.csv'); files.append(out/f'{name}.csv')
-    if pop is not None and data is not None: files += _save_plots(out, tables, data)
-    return files
-
-def _save_plots(out, tables, data):
-    from compressbias.viz import plot_class_impact, plot_group_impact, show_examples
-    import matplotlib.pyplot as plt
-    files = []
-    for name in [n for n in tables if n.startswith('class_impact_')]:
-        comp = name[len('class_impact_'):]
-        fig,axs = plt.subplots(1, 2, figsize=(11, 3.5))
-        plot_class_impact(tables[name], ax=axs[0]); plot_group_impact(tables[f'group_impact_{comp}'], ax=axs[1])
-        fig.tight_layout(); fig.savefig(out/f'impact_{comp}.png', dpi=90); plt.close(fig); files.append(out/f'impact_{comp}.png')
-        p = tables[f'pies_{comp}']
-        if p.pie.any():
-            axs = show_examples(data, p.index[p.pie][:16], preds={'dense': p.modal_base, comp: p.modal_comp}, ncols=8)
-            fig = axs.flat[0].figure
-            fig.savefig(out/f'pies_{comp}.png', dpi=90); plt.close(fig); files.append(out/f'pies_{comp}.png')
-    return files
+    files = {'report.txt': text.encode(), **{f'{n}.csv': df.to_csv().encode() for n,df in tables.items()}, **figs}
+    files['report.html'] = _report_html(text, tables, figs, caps, {**(header or {}), 'versions': ', '.join(f'{k} {v}' for k,v in _versions().items())}).encode()
+    # the files an earlier report wrote here and this one does not (a variant no longer asked for, a PIE grid with no PIEs) would be stale
+    manifest = out/_MANIFEST
+    old = manifest.read_text().split('\n') if manifest.is_file() else []
+    for n in old:
+        if n and n not in files and '/' not in n and n != _MANIFEST: (out/n).unlink(missing_ok=True)
+    for n,b in files.items(): (out/n).write_bytes(b)
+    manifest.write_text('\n'.join(files) + '\n')
+    return [out/n for n in files]
 
 # %% ../nbs/08_cli.ipynb #277ddbdd
-@call_parse
-def demo(
-    out:str='compressbias-demo', # folder for the runs, the tables and the plots
-    seeds:int=5, # models per variant
-    sparsity:float=0.9, # target sparsity of the pruned variant, in [0, 1)
-    bits:int=4, # weight bits of the quantized variant: 2 to 8, or 16
-    epochs:int=6, # epochs per model
-):
-    "Train dense, pruned and quantized populations on the coloured teaching digits, and report what compression changes, and for whom."
-    seeds,epochs = _check_counts(seeds, epochs)
-    if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
-    matplotlib.use('Agg')   # a shell has no display
+def _script_call(frame) -> bool:
+    "Whether `frame` is the top level of a script run directly, as the `compressbias-demo` entry point that pip writes (fastcore's `call_parse` test)."
+    if frame is None or frame.f_locals is not frame.f_globals: return False
+    g = frame.f_globals
+    return g.get('__name__') == '__main__' and bool(g.get('__file__'))
+
+def _command(func):
+    "`func` as a shell command too: called with no arguments from a script's top level, it reads its options from the command line (`_main`)."
+    @wraps(func)
+    def _f(*args, **kwargs):
+        if not (args or kwargs) and _script_call(sys._getframe(1)): sys.exit(_main())
+        return func(*args, **kwargs)
+    return _f
+
+def _secs(s:float) -> str: return f'{s:.1f} s' if s < 10 else f'{s:.0f} s'
+
+def _header(o, plan, argv, secs) -> dict:
+    return {'command': argv or 'demo() in Python', 'settings': f"{o['seeds']} seeds per variant, {o['epochs']} epochs per model, "
+            f"sparsity {o['sparsity']:g}, {o['bits']} bits, " + (f"workers: {o['workers'] or 'as run_population chooses'}" if _has_workers() else 'one run at a time'),
+            'study folder': str(plan['folder']),
+            'runs': f"{len(plan['runs'])} reported (seeds 0 to {o['seeds']-1}); {len(plan['reuse'])} reused, {len(plan['train'])} trained by this call",
+            'time (measured)': f"loading torch and fastai {_secs(_LOAD_SECS)}, training {_secs(secs['train'])}, the analysis {_secs(secs['analysis'])}",
+            'made': time.strftime('%Y-%m-%d %H:%M')}
+
+def _run(o:dict, argv:str|None=None) -> Path:
+    "The demo with checked options `o`: train what is missing, report, write the outputs; the report's folder."
     start = time.perf_counter()
-    print(f"Training {3*seeds} models ({seeds} per variant, {epochs} epochs each) into {out}/runs; finished runs are kept.", flush=True)
-    pop = demo_study(out, seeds, sparsity, bits, epochs)
+    plan = _plan(o)
+    print('\n'.join(_announce(o, plan)), flush=True)
+    pop = _study(o, plan)
+    secs = {'train': time.perf_counter() - start}
+    print("Comparing the populations and drawing the figures ...", flush=True)
     data = teaching_digits(colored=True)
     text,tables = demo_report(pop, data.meta)
-    files = save_outputs(out, text, tables, pop, data)
-    print('\n' + text)
-    print(f"Tables and plots: {len(files)} files in {out}/. Done in {time.perf_counter()-start:.0f} s.")
+    secs['analysis'] = time.perf_counter() - start - secs['train']
+    files = save_outputs(o['out'], text, tables, pop, data, header=_header(o, plan, argv, secs))
+    secs['outputs'] = time.perf_counter() - start - secs['train'] - secs['analysis']
+    print('\n' + (o['out']/'report.txt').read_text())
+    print(f"Report: {o['out']/'report.html'} (one page, figures inline); {len(files)} files in {o['out']}/. "
+          f"Done in {_secs(time.perf_counter()-start)}: training {_secs(secs['train'])}, the analysis {_secs(secs['analysis'])}, "
+          f"figures and files {_secs(secs['outputs'])} (and {_secs(_LOAD_SECS)} loading torch and fastai before that).", flush=True)
+    return o['out']
+
+@_command
+def demo(
+    out:str='compressbias-demo', # folder for the report, the tables and the plots; the runs go to out/runs, a folder per setting
+    seeds:int=5, # models per variant, at least 2 (seeds 0, 1, ...)
+    sparsity:float=0.9, # target sparsity of the pruned variant, in [0, 1)
+    bits:int=4, # weight bits of the quantized variant: 2 to 8, or 16
+    epochs:int=6, # epochs per model, at least 1
+    workers:int=None, # processes to train on (default: run_population's choice)
+) -> Path: # the folder of the report
+    "Train dense, pruned and quantized populations on the coloured teaching digits, and report what compression changes, and for whom."
+    return _run(_options(out, seeds, sparsity, bits, epochs, workers))
+
+class _Parser(argparse.ArgumentParser):
+    "argparse, with an error as one line (what is wrong, and where the options are listed) instead of the usage text."
+    def error(self, message): self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+def _from_text(s:str):
+    "A command-line value as the number it spells, else the text itself (which the checks then refuse by name)."
+    for t in (int, float):
+        try: return t(s)
+        except ValueError: pass
+    return s
+
+def _parser() -> argparse.ArgumentParser:
+    "The options of `demo`, each with its comment as help."
+    p = _Parser(prog='compressbias-demo', description=demo.__doc__, allow_abbrev=False)   # --seed is not --seeds
+    params = inspect.signature(demo.__wrapped__).parameters
+    try: docs = {k: v.docment for k,v in docments(demo.__wrapped__, full=True, returns=False).items()}
+    except OSError: docs = {}   # no source to read the comments from (a frozen install): the options without their help
+    for k,v in params.items():
+        conv = str if isinstance(v.default, str) else _from_text
+        p.add_argument(f'--{k}', type=conv, default=v.default, metavar=k.upper(), help=f"{docs.get(k) or ''} (default: {v.default})".lstrip())
+    return p
+
+def _main(argv:list|None=None) -> int:
+    "`compressbias-demo`: exit code 0 when done, 2 for a bad option, 1 for an error, 130 when interrupted (Ctrl-C)."
+    prog = 'compressbias-demo'
+    args = _parser().parse_args(argv)
+    try: o = _options(**vars(args))
+    except ValueError as e:   # before anything is printed or trained: the option and what it accepts
+        msg = str(e)
+        print(f"{prog}: {'--'+msg if msg.split(' ')[0] in vars(args) else msg}", file=sys.stderr); return 2
+    try: _run(o, ' '.join([prog] + list(sys.argv[1:] if argv is None else argv)))
+    except KeyboardInterrupt:
+        print(flush=True)   # end the line the interrupted run was writing
+        folder = demo_folder(o['out'], o['epochs'])
+        saved = sum((folder/run_name(v, s)).is_file() for s in range(o['seeds']) for v in o['variants'])
+        print(f"{prog}: interrupted; {saved} of {len(o['variants'])*o['seeds']} runs are saved in {folder}: "
+              "run the same command again to resume (finished runs are kept).", file=sys.stderr)
+        return 130
+    except ValueError as e:
+        print(f"{prog}: {e}", file=sys.stderr); return 1
+    return 0

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 from fastcore.all import *
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 from fastai.torch_core import show_image
 from .core import check_choice, check_number
 from .bias import class_impact, pies, resolve_groups
@@ -50,15 +52,27 @@ def _ax(ax, figsize):
     return ax if ax is not None else plt.subplots(figsize=figsize)[1]
 
 # %% ../nbs/07_viz.ipynb #bd60343a
+def _points_axis(axis, label):
+    "Label `axis` (an x or y axis) in points: values stay fractions, the ticks read as 100 times them."
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f'{round(v*100, 6):+g}' if round(v*100, 6) else '0'))
+    axis.set_label_text(label)
+
+def _significance(a) -> str:
+    "What 'significant' means for a `class_impact` table, from its `attrs`: 'BH-adjusted p < 0.05', or 'p < 0.05'."
+    alpha = a.get('alpha', 0.05)
+    return f"{a['correction'].upper()}-adjusted p < {alpha:g}" if a.get('correction') else f"p < {alpha:g}"
+
 def plot_class_impact(
     df:pd.DataFrame, # per class, with `change` and `significant` (from `class_impact`); `attrs` give the title's counts
     ax:plt.Axes|None=None, # where to draw (default: a new figure)
     vocab:list|None=None, # class names for the ticks, one per row (default: the table's index)
     highlight=None, # a class (index value) to outline, e.g. the one selected in `explore`
-    colors:tuple=('tab:gray', 'tab:red'), # bar colors of (not significant, significant) classes
+    colors:tuple|None=None, # bar colors: (not significant, significant) by significance, default gray and red; (harmed, spared) by direction, default red and blue
     figsize:tuple=(6, 3), # size of a new figure
+    color_by:str='significance', # 'significance': significant classes in color; 'direction': harmed red, spared blue, significant ones hatched
 ) -> plt.Axes:
-    "Bars of each class's change in normalized recall under compression, significant classes in color and starred."
+    "Bars of each class's change in normalized recall under compression, in points: significant classes starred, colored by significance or by direction."
+    color_by = check_choice('color_by', color_by, ('significance', 'direction'))
     _check_table('df', df, ['change', 'significant'], '`class_impact`')
     # NaN in a flag column would be read as True: only booleans say what is significant
     if not pd.api.types.is_bool_dtype(df.significant): raise ValueError(f"df.significant must be True or False for every class, got dtype {df.significant.dtype}")
@@ -66,40 +80,67 @@ def plot_class_impact(
     try: known = highlight is None or highlight in df.index
     except TypeError: known = False   # unhashable: a list, say
     if not known: raise ValueError(f"highlight must be a class of the table's index {df.index.tolist()} or None, got {highlight!r}")
-    _pair('colors', colors, 'matplotlib colors (not significant, significant)')
-    if not all(map(is_color_like, colors)): raise ValueError(f"colors must be two matplotlib colors (not significant, significant), got {colors!r}")
+    what = 'matplotlib colors (not significant, significant)' if color_by == 'significance' else 'matplotlib colors (harmed, spared)'
+    if colors is None: colors = ('tab:gray', 'tab:red') if color_by == 'significance' else ('tab:red', 'tab:blue')
+    _pair('colors', colors, what)
+    if not all(map(is_color_like, colors)): raise ValueError(f"colors must be two {what}, got {colors!r}")
     ax = _ax(ax, figsize)
-    x,sig = np.arange(len(df)),df.significant.to_numpy(bool)
-    bars = ax.bar(x, df.change.to_numpy(float), color=[colors[int(s)] for s in sig])
-    for b,s in zip(bars, sig):
+    x,sig,change = np.arange(len(df)),df.significant.to_numpy(bool),df.change.to_numpy(float)
+    a = df.attrs
+    if color_by == 'significance': fill = [colors[int(s)] for s in sig]
+    else: fill = [colors[0] if c < 0 else colors[1] if c > 0 else 'tab:gray' for c in change]   # no change (or no examples): neither
+    bars = ax.bar(x, change, color=fill)
+    for b,s,c in zip(bars, sig, fill):
         if not s: continue
+        if color_by == 'direction': b.set(hatch='///', edgecolor='black', linewidth=.8)
         h = b.get_height()
         # the star sits beyond the bar's end, above a gain and below a loss
         ax.annotate('*', (b.get_x()+b.get_width()/2, h), xytext=(0, 2 if h>=0 else -2), textcoords='offset points',
-                    ha='center', va='bottom' if h>=0 else 'top', fontsize=14, color=colors[1])
+                    ha='center', va='bottom' if h>=0 else 'top', fontsize=14, color=colors[1] if color_by == 'significance' else 'black')
     if highlight is not None: bars[df.index.get_loc(highlight)].set(edgecolor='black', linewidth=2)
     ax.axhline(0, color='black', linewidth=.8)
     ax.set_xticks(x, [str(v) for v in (vocab if vocab is not None else df.index)])
-    ax.set_xlabel(df.index.name or 'class'); ax.set_ylabel('change in normalized recall')
-    a = df.attrs
+    ax.set_xlabel(df.index.name or 'class')
+    _points_axis(ax.yaxis, 'change in normalized recall (points)')
+    starred = f'* significant ({_significance(a)})' if 'alpha' in a else '* significant'
+    if color_by == 'significance':
+        handles = [Patch(color=colors[1], label=starred), Patch(color=colors[0], label='not significant')]
+    else:
+        handles = [Patch(color=colors[0], label='harmed: fell relative to top-1'), Patch(color=colors[1], label='spared: rose relative to top-1'),
+                   Patch(facecolor='white', edgecolor='black', hatch='///', label=starred)]
+        if {'recall_base', 'recall_comp'} <= set(df.columns):
+            # the class's own recall change: a bar above 0 with its tick at 0 did not fall, it only failed to fall with the average
+            handles.append(ax.plot(x, (df.recall_comp - df.recall_base).to_numpy(float), linestyle='', marker='_', markersize=16,
+                                   markeredgewidth=2, color='black', label='recall change, not normalized')[0])
+    # below the Axes, so that it covers no bar and no neighbouring plot
+    ax.legend(handles=handles, fontsize='small', loc='upper center', bbox_to_anchor=(.5, -.2), ncols=2, frameon=False)
     n = a.get('n_impacted', int(sig.sum()))
     if a.get('correction') and {'alpha', 'n_impacted_raw', 'expected_by_chance'} <= set(a):
         chance = f"\n({a['correction'].upper()}-adjusted p < {a['alpha']:g}; on raw p {a['n_impacted_raw']}, {a['expected_by_chance']:.2g} expected by chance)"
     else: chance = f"\n({a['expected_by_chance']:.2g} expected by chance)" if 'expected_by_chance' in a else ''
     pair = f"{a['comp']} vs {a['base']}: " if {'base','comp'} <= set(a) else ''
-    ax.set_title(f"{pair}{n} of {len(df)} classes significantly impacted{chance}")
+    if color_by == 'significance': ax.set_title(f"{pair}{n} of {len(df)} classes significantly impacted{chance}")
+    else:
+        hs = int((sig & (change < 0)).sum()),int((sig & (change > 0)).sum())
+        ax.set_title(f"{pair}{n} of {len(df)} classes changed significantly: {hs[0]} harmed, {hs[1]} spared{chance}")
     ax.margins(y=.15)   # room for the stars
     return ax
 
 # %% ../nbs/07_viz.ipynb #80f3789e
+def _change_label(base:float, comp:float) -> str:
+    "The change from `base` to `comp` in points, and relative to `base` where it has one: '+15.7 pts\n(+40% rel.)'."
+    pts = f'{(comp-base)*100:+.1f} pts'
+    # a group with no baseline error has no relative change: the points say all there is
+    return pts if not base > 0 else f'{pts}\n({(comp-base)/base:+.0%} rel.)'
+
 def plot_group_impact(
-    df:pd.DataFrame, # per group, with `<metric>_base` and `<metric>_comp` (from `group_impact`)
+    df:pd.DataFrame, # per group, with `<metric>_base` and `<metric>_comp` (from `group_impact`, or `disparity` for intervals)
     ax:plt.Axes|None=None, # where to draw (default: a new figure)
     metric:str='error', # 'error', or 'fpr' / 'fnr' for a binary task
     names:tuple=('baseline', 'compressed'), # legend labels of the two populations
     figsize:tuple=(5, 3), # size of a new figure
 ) -> plt.Axes:
-    "Paired bars of each group's `metric` in the baseline and compressed populations, the relative change written above."
+    "Paired bars of each group's `metric` in the baseline and compressed populations, the change in points (and relative) written above; intervals where the table has them."
     metric = check_choice('metric', metric, ('error', 'fpr', 'fnr'))
     _pair('names', names, 'legend labels (baseline, compressed)')
     cb,cc = f'{metric}_base',f'{metric}_comp'
@@ -107,19 +148,24 @@ def plot_group_impact(
     ax = _ax(ax, figsize)
     x,w = np.arange(len(df)),.4
     base,comp = df[cb].to_numpy(float),df[cc].to_numpy(float)
-    ax.bar(x-w/2, base, w, label=names[0], color='tab:blue')
-    ax.bar(x+w/2, comp, w, label=names[1], color='tab:orange')
-    with np.errstate(invalid='ignore', divide='ignore'): rel = np.where(base>0, (comp-base)/base, np.nan)
-    for xi,r,top in zip(x, rel, np.fmax(base, comp)):
-        # a group without a baseline error has no relative change: say so rather than print inf
-        ax.annotate('n/a' if np.isnan(r) else f'{r:+.0%}', (xi, np.nan_to_num(top)), xytext=(0, 3),
-                    textcoords='offset points', ha='center', va='bottom')
+    tops = np.fmax(base, comp)
+    for dx,col,vals,name,color in ((-w/2, cb, base, names[0], 'tab:blue'), (w/2, cc, comp, names[1], 'tab:orange')):
+        ax.bar(x+dx, vals, w, label=name, color=color)
+        if {f'{col}_low', f'{col}_high'} <= set(df.columns):   # `disparity`'s intervals across models
+            lo,hi = df[f'{col}_low'].to_numpy(float),df[f'{col}_high'].to_numpy(float)
+            ax.errorbar(x+dx, vals, yerr=np.stack([vals-lo, hi-vals]).clip(0), fmt='none', ecolor='black', capsize=3, linewidth=1,
+                        label=f"{df.attrs.get('confidence', .95):.0%} interval across models" if dx < 0 else None)
+            tops = np.fmax(tops, hi)
+    for xi,b,c,top in zip(x, base, comp, tops):
+        ax.annotate(_change_label(b, c), (xi, np.nan_to_num(top)), xytext=(0, 3), textcoords='offset points', ha='center', va='bottom', fontsize='small')
     ticks = [f'{g}\n(n={n})' for g,n in zip(df.index, df.examples)] if 'examples' in df else [str(g) for g in df.index]
     ax.set_xticks(x, ticks)
-    ax.set_ylabel(metric); ax.set_title(f'{metric} by {df.index.name or "group"}, relative change above')
+    ax.yaxis.set_major_formatter(PercentFormatter(1, decimals=0))
+    ax.set_xlabel(df.index.name or 'group'); ax.set_ylabel(f'{metric} (% of the group)')
+    ax.set_title(f'{metric} by {df.index.name or "group"}: change in points above')
     # headroom above the tallest bar for the labels and the legend
-    ax.set_ylim(0, 1.5*np.nanmax(np.r_[base, comp, 1e-3]))
-    ax.legend(loc='upper left', ncols=2, frameon=False)
+    ax.set_ylim(0, 1.6*np.nanmax(np.r_[tops, 1e-3]))
+    ax.legend(loc='upper left', ncols=2, frameon=False, fontsize='small')
     return ax
 
 # %% ../nbs/07_viz.ipynb #a3bb0d40
