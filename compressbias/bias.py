@@ -365,6 +365,7 @@ def disparity(
     df = pd.DataFrame({'examples': np.bincount(codes, minlength=k)}, index=pd.Index(names, name='group'))
     # an error rate lives in [0, 1]: so do the ends of its interval (a t-interval is symmetric and may cross 0)
     for s in ('error_base', 'error_comp'): ci[s] = tuple(np.clip(v, 0, 1) for v in ci[s])
+    ci['change'] = tuple(np.clip(v, -1, 1) for v in ci['change'])   # ... and a change between two of them in [-1, 1]
     for s in est: df[s],df[f'{s}_low'],df[f'{s}_high'] = est[s][:k],ci[s][0][:k],ci[s][1][:k]
     df['excess'] = xc.mean(0) - xb.mean(0)
     df['excess_low'],df['excess_high'] = diff(xb, xc)
@@ -373,6 +374,7 @@ def disparity(
     gb,gc = np.ptp(eb[:, :k].mean(0)),np.ptp(ec[:, :k].mean(0))
     lo,hi = _gap_intervals(eb[:, :k], ec[:, :k], interval, confidence, n_resamples, seed)
     lo[:2],hi[:2] = np.clip(lo[:2], 0, 1),np.clip(hi[:2], 0, 1)   # gaps between error rates, in [0, 1] too
+    lo[2],hi[2] = np.clip(lo[2], -1, 1),np.clip(hi[2], -1, 1)      # and the gap's change in [-1, 1]
     for i,(s,v) in enumerate((('gap_base', gb), ('gap_comp', gc), ('gap_change', gc - gb))):
         df.attrs.update({s: float(v), f'{s}_low': float(lo[i]), f'{s}_high': float(hi[i])})
     df.attrs.update(base=str(base), comp=str(comp), interval=str(interval), confidence=confidence, n_base=len(pb), n_comp=len(pc))
