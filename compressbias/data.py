@@ -155,7 +155,8 @@ class IndexLookup(Transform):
             raise ValueError(f"items must be a sequence indexed by example (a tensor, an array or a list), got {type(items).__name__}")
         if not callable(convert): raise ValueError(f"convert must be callable (applied to each item looked up), got {convert!r}")
         store_attr()
-    def encodes(self, i): return self.convert(self.items[i])
+    # only integers are looked up: a pipeline may pass other values through (fastai 2.8.6 sends the result back in at setup)
+    def encodes(self, i:int|np.integer): return self.convert(self.items[i])
 
 # %% ../nbs/00_data.ipynb #619f4f89
 META_COLUMNS = ['split', 'label', 'true_label', 'color', 'group', 'noisy', 'in_tail', 'source']
