@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum, hashlib, inspect, json, math, numbers, os, random, re, socket, threading, time, types, uuid, warnings, weakref
 from concurrent.futures import Executor, as_completed
 from functools import partial
+from pathlib import PurePath
 import numpy as np, pandas as pd, torch
 from torch import nn
 from fastcore.all import *
@@ -24,7 +25,7 @@ from .prune import model_sparsity
 from .quantize import model_bits
 
 # %% auto #0
-__all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'one_cycle_fit',
+__all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'item_ids', 'one_cycle_fit',
            'seed_loaders', 'digits_learner', 'variant_definition', 'fingerprint', 'train_run', 'run_population',
            'Population', 'modal_labels']
 
@@ -117,6 +118,59 @@ def load_run(
     except Exception as e: raise ValueError(f"{fn}: not a readable run file ({type(e).__name__}: {e})") from None
     if not isinstance(record, dict): raise ValueError(f"{fn}: not a readable run file (its record is not a dict)")
     return record,arrays
+
+# %% ../nbs/05_population.ipynb #f82afcdb
+def _raw_items(dl):
+    "What `dl`'s dataset is made of (the `items` of a fastai `Datasets`, `TfmdLists` or `TabularPandas`), or None."
+    try: return dl.items
+    except AttributeError: return getattr(getattr(dl, 'dataset', None), 'items', None)
+
+def _abs(p) -> Path: return Path(os.path.abspath(p))
+
+def _file_root(dls, loaders) -> Path|None:
+    "The folder file items are named from: `dls.path` if it holds every file of `loaders`, else their common parent (None: no common folder)."
+    files = [_abs(o) for dl in loaders for o in (_list_items(dl) or []) if isinstance(o, os.PathLike)]
+    root = _abs(getattr(dls, 'path', None) or '.')
+    if all(f.is_relative_to(root) for f in files): return root
+    try: return Path(os.path.commonpath([f.parent for f in files]))
+    except ValueError: return None   # on different drives
+
+def _list_items(dl) -> list|None:
+    items = _raw_items(dl)
+    if items is None or isinstance(items, (str, bytes, pd.DataFrame, pd.Series)): return None
+    try: return list(items)
+    except TypeError: return None
+
+def item_ids(
+    dls, # fastai `DataLoaders` (or a single `DataLoader`), as the Learner has them
+    ds_idx:int=1, # which `DataLoader` of `dls` (1: valid); ignored for a single `DataLoader`
+    root:Path|str|None=None, # folder that file items are named from (default: `dls.path` if it holds them all, else their common parent)
+) -> np.ndarray: # one id per example, in the order `get_preds` returns them: strings or integers
+    "The identity of each example: a file's path relative to `root` ('/'-separated), an integer item (the teaching data's index), a DataFrame's index, else its position."
+    several = hasattr(dls, 'loaders')
+    if several:
+        ds_idx = check_number('ds_idx', ds_idx, '[0, inf)', integer=True)
+        if ds_idx >= len(dls.loaders): raise ValueError(f"ds_idx={ds_idx}, but dls has {len(dls.loaders)} DataLoaders")
+    elif not hasattr(dls, 'dataset'): raise ValueError(f"dls must be fastai DataLoaders or a DataLoader, got {type(dls).__name__}")
+    if root is not None and not isinstance(root, (str, os.PathLike)): raise ValueError(f"root must be a folder (str or Path) or None, got {root!r}")
+    dl = dls[ds_idx] if several else dls
+    n,items = len(dl.dataset),_raw_items(dl)
+    if isinstance(items, (pd.DataFrame, pd.Series)) and len(items) == n:
+        ix = items.index
+        return ix.to_numpy(np.int64) if pd.api.types.is_integer_dtype(ix) else np.array([str(i) for i in ix], dtype=str)
+    items = _list_items(dl)
+    if items is None or len(items) != n or not n: return np.arange(n)
+    if all(isinstance(o, os.PathLike) for o in items):
+        base = _abs(root) if root is not None else _file_root(dls, dls.loaders if several else [dl])
+        out = []
+        for o in items:
+            f = _abs(o)
+            if base is not None and not f.is_relative_to(base): raise ValueError(f"root: {o} is not inside {base}")
+            out.append((f.relative_to(base) if base is not None else f).as_posix())
+        return np.array(out, dtype=str)
+    if all(isinstance(o, str) for o in items): return np.array(items, dtype=str)
+    if all(isinstance(o, (int, np.integer)) and not isinstance(o, (bool, np.bool_)) for o in items): return np.array(items, dtype=np.int64)
+    return np.arange(n)
 
 # %% ../nbs/05_population.ipynb #a81e865f
 def one_cycle_fit(
@@ -442,6 +496,7 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f': raise _Damaged("its arrays have the wrong types")
     if p.min() < 0 or p.max() >= pr.shape[1] or t.min() < 0: raise _Damaged("its classes are out of range")
     if not np.isfinite(pr).all(): raise _Damaged("its probabilities are not finite (a diverged fit)")
+    if 'items' in arr and (arr['items'].shape != (n,) or arr['items'].dtype.kind not in 'iuU'): raise _Damaged(f"its items {arr['items'].shape} do not fit its {n} examples")
     return rec,arr
 
 def _set_aside(fn:Path, why:str, redo:bool=True):
@@ -502,16 +557,18 @@ def _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definit
     if bad or not torch.isfinite(check.last_loss).all():
         raise ValueError(f"{run} diverged: its last training loss is {check.last_loss.item():.4g} and {bad} of {probs.numel()} probabilities are not finite "
                          "(a smaller learning rate?); nothing was saved")
+    if targets.ndim == 2 and targets.shape[1] == 1: targets = targets[:, 0]   # fastai's tabular loaders give targets [examples, 1]
     if probs.ndim != 2 or targets.ndim != 1 or not torch.allclose(probs.sum(1), torch.ones(len(probs)), atol=1e-3):
         raise ValueError(f"{run}: get_preds gave {tuple(probs.shape)} outputs for {tuple(targets.shape)} targets, not class probabilities "
                          "(a Learner for single-label classification, whose loss has a softmax, is needed); nothing was saved")
     preds = probs.argmax(1)
-    items = learn.dls[ds_idx].items
-    index = np.asarray(items) if len(items) and isinstance(items[0], (int, np.integer)) else np.arange(len(targets))
+    items = item_ids(learn.dls, ds_idx)
+    if len(items) != len(targets): items = np.arange(len(targets))   # a loader whose items are not its examples: positions
+    index = items if items.dtype.kind in 'iu' else np.arange(len(targets))
     record = dict(variant=variant, seed=seed, accuracy=float((preds==targets).float().mean()), sparsity=sparsity, bits=bits,
                   seconds=secs, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
     return save_run(path, record, targets=targets.numpy().astype(np.int64), preds=preds.numpy().astype(np.int64),
-                    probs=probs.numpy().astype(np.float32), index=index.astype(np.int64))
+                    probs=probs.numpy().astype(np.float32), index=index.astype(np.int64), items=items)
 
 def _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition) -> Path|None:
     "The run's file, trained here unless a sound one exists; None while another process holds the run's claim."
@@ -663,6 +720,15 @@ def _variant_list(variants) -> list|None:
     if twice: raise ValueError(f"variants must be distinct; {twice} given more than once")
     return vs
 
+def _item_array(name:str, items, n:int) -> np.ndarray:
+    "`items` as an array of `n` strings or integers, or a `ValueError` naming `name`."
+    if isinstance(items, (str, bytes, dict)) or not hasattr(items, '__len__') or len(items) != n:
+        raise ValueError(f"Population.from_arrays: {name} must hold one string or integer per example ({n}), got {items!r:.80}")
+    items = [o.as_posix() if isinstance(o, PurePath) else os.fspath(o) if isinstance(o, os.PathLike) else o for o in items]
+    if all(isinstance(o, str) for o in items): return np.array(items, dtype=str)
+    if all(isinstance(o, (int, np.integer)) and not isinstance(o, (bool, np.bool_)) for o in items): return np.array(items, dtype=np.int64)
+    raise ValueError(f"Population.from_arrays: {name} must hold one string or integer per example ({n}), got {items!r:.80}")
+
 class Population:
     "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
     def __init__(self,
@@ -688,7 +754,9 @@ class Population:
         self.runs = pd.DataFrame(recs)
         self._check_consistent()
         self._sort(wanted or have)
-        self.targets,self.index,self.n_classes = self._arrays[0]['targets'],self._arrays[0]['index'],self._arrays[0]['probs'].shape[1]
+        first = self._arrays[0]
+        self.targets,self.index,self.n_classes = first['targets'],first['index'],first['probs'].shape[1]
+        self.items = next((a['items'] for a in self._arrays if 'items' in a), self.index)   # runs saved before items: the index
 
     def _check_consistent(self):
         "One study per folder: the same examples and classes in every run, and one definition per variant."
@@ -697,6 +765,9 @@ class Population:
         if len(n) > 1: raise ValueError(f"Population: runs disagree on the number of examples ({sorted(n)}); one folder holds one study")
         if not all(np.array_equal(a['targets'], arrs[0]['targets']) and np.array_equal(a['index'], arrs[0]['index']) for a in arrs):
             raise ValueError("Population: runs were evaluated on different examples (targets or indices differ)")
+        items = [a['items'] for a in arrs if 'items' in a]
+        if not all(np.array_equal(i, items[0]) for i in items):
+            raise ValueError("Population: runs were evaluated on different examples (their items differ)")
         c = {a['probs'].shape[1] for a in arrs}
         if len(c) > 1: raise ValueError(f"Population: runs disagree on the number of classes ({sorted(c)})")
         if 'fingerprint' not in self.runs: return
@@ -720,6 +791,7 @@ class Population:
         probs:dict|None=None, # {variant: probabilities `[models, examples, classes]`}; default one-hot of `preds`
         n_classes:int|None=None, # number of classes (default: from `probs`, else the largest class + 1)
         index:np.ndarray|None=None, # distinct example indices (default 0..examples-1)
+        items:list|None=None, # each example's identity, strings (file names; `Path`s become '/'-separated strings) or integers (default: `index`); see `item_ids`
     ) -> Population:
         "A population from arrays in memory, for the analysis functions (and their tests) without training."
         targets = _rectangular('targets', targets)
@@ -749,8 +821,9 @@ class Population:
         index = np.arange(n) if index is None else np.asarray(index)
         if index.shape != (n,) or index.dtype.kind not in 'iu' or len(np.unique(index)) != n:
             raise ValueError(f"Population.from_arrays: index must hold {n} distinct integers, one per example; got {index!r:.80}")
+        items = index if items is None else _item_array('items', items, n)
         self = cls.__new__(cls)
-        self.path,self.targets,self.n_classes,self.index = None,targets,n_classes,index
+        self.path,self.targets,self.n_classes,self.index,self.items = None,targets,n_classes,index,items
         self.runs = pd.DataFrame([dict(variant=v, seed=i, accuracy=float((p[i]==targets).mean())) for v,p in preds.items() for i in range(len(p))])
         self._arrays = [dict(preds=p[i], probs=probs[v][i]) for v,p in preds.items() for i in range(len(p))]
         return self
