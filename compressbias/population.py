@@ -6,8 +6,10 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import contextlib, copy, enum, hashlib, inspect, json, math, numbers, os, random, re, socket, threading, time, types, uuid, warnings, weakref
-from concurrent.futures import Executor, as_completed
+import contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, socket, sys, threading, time, types, uuid, warnings, weakref
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+import multiprocessing as mp
 from functools import partial
 from pathlib import PurePath
 import numpy as np, pandas as pd, torch
@@ -28,7 +30,7 @@ from .quantize import model_bits
 # %% auto #0
 __all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'item_ids', 'one_cycle_fit',
            'seed_loaders', 'digits_learner', 'Recipe', 'subset_mask', 'variant_definition', 'fingerprint', 'train_run',
-           'run_population', 'Population', 'modal_labels']
+           'choose_workers', 'run_population', 'Population', 'modal_labels']
 
 # %% ../nbs/05_population.ipynb #9b1f3c20
 _NAME_RULE = "letters, digits and . _ - + (starting with a letter or digit, at most 100 characters, no '__' or '..')"
@@ -773,6 +775,83 @@ def train_run(
                            "wait for it (run_population waits)")
     return fn
 
+# %% ../nbs/05_population.ipynb #311553d2
+def _usable_cores() -> int:
+    "The cores this process may run on: its CPU affinity where the system tells it, else every core."
+    try: return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError): return os.cpu_count() or 1
+
+def _check_workers(workers):
+    if isinstance(workers, str) and workers == 'auto': return workers
+    try: return check_number('workers', workers, '[1, inf)', integer=True)
+    except ValueError: raise ValueError(f"workers must be 'auto' or a number of processes (an integer >= 1), got {workers!r}") from None
+
+def choose_workers(
+    runs:int, # runs to train
+    workers:int|str='auto', # 'auto', or the number of processes asked for
+    cores:int|None=None, # cores to use (default: those this process may run on)
+    gpu:bool|None=None, # whether the runs train on a GPU (default: `torch.cuda.is_available()`)
+) -> tuple: # (processes, torch threads per process); (1, None) trains here, one run after another, with this process's threads
+    "How many processes train a study's runs side by side, and how many torch threads each one uses."
+    runs,workers = check_number('runs', runs, '[0, inf)', integer=True),_check_workers(workers)
+    cores = _usable_cores() if cores is None else check_number('cores', cores, '[1, inf)', integer=True)
+    gpu = torch.cuda.is_available() if gpu is None else gpu
+    if not isinstance(gpu, (bool, np.bool_)): raise ValueError(f"gpu must be True, False or None, got {gpu!r}")
+    n = max(1, min(runs, (1 if gpu else cores) if workers == 'auto' else workers))
+    return (1, None) if n == 1 else (n, max(1, cores // n))
+
+def _main_refs(o) -> list:
+    "The names in a definition that live in `__main__` (a notebook's or a script's own definitions)."
+    if isinstance(o, str): return [o] if o.startswith('__main__.') else []
+    if isinstance(o, dict): return [x for v in o.values() for x in _main_refs(v)]
+    if isinstance(o, list): return [x for v in o for x in _main_refs(v)]
+    return []
+
+def _importable_from_main(name:str) -> bool:
+    "Whether a spawned process can import `__main__.<name>`: only from a script (a file), where `name` is defined at the top."
+    main = sys.modules.get('__main__')
+    if not getattr(main, '__file__', None): return False   # a notebook or an interactive session: nothing to import it from
+    try: return functools.reduce(getattr, name.split('.')[1:], main) is not None
+    except AttributeError: return False
+
+def _cannot_spawn(plans:dict, defs:dict) -> str|None:
+    "Why these variants cannot be trained by spawned processes, or None if they can."
+    for v,d in defs.items():
+        local = [r for r in _main_refs(d) if not _importable_from_main(r)]
+        if local: return f"variant {v!r} uses {local[0]}, defined in this notebook: a spawned process cannot import it (define it in a module)"
+    try: pickle.dumps(plans)
+    except Exception as e: return f"the variants cannot be sent to another process ({type(e).__name__}: {e}); use module-level functions and partials"
+    return None
+
+def _start_worker(threads:int):
+    "In each spawned worker: its share of the cores, as torch threads."
+    torch.set_num_threads(threads)
+
+@contextlib.contextmanager
+def _torch_threads(n:int):
+    "Use `n` torch threads in this process while the block runs."
+    old = torch.get_num_threads(); torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
+
+def _no_workers_because(plans:dict, defs:dict) -> str|None:
+    "Why this process cannot train these variants in spawned workers, or None if it can."
+    if mp.current_process().daemon: return "this process is a daemonic process (a multiprocessing pool's worker), which may not start processes"
+    return _cannot_spawn(plans, defs)
+
+@contextlib.contextmanager
+def _worker_pool(n:int, threads:int):
+    "A pool of `n` spawned processes of `threads` torch threads each, while this process waits on one thread."
+    pool = ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=_start_worker, initargs=(threads,))
+    try:
+        with _torch_threads(1): yield pool
+    except BrokenProcessPool as e:
+        raise RuntimeError("run_population: a worker process died. In a script, start the study under `if __name__ == '__main__':` (Python's multiprocessing "
+                           "runs the script again in each worker); a worker killed for lack of memory ends this way too: use fewer workers") from e
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True); raise   # an error or an interrupt: runs not yet started are not started
+    finally: pool.shutdown(wait=True)
+
 # %% ../nbs/05_population.ipynb #ae840b25
 def _check_variants(variants) -> dict:
     "{name: Recipe}, every name and recipe checked; a list of callback factories is a recipe of callbacks."
@@ -807,20 +886,34 @@ def _wait_for(busy:list, executor):
         for a in free:
             if (_try_run(*a) if executor is None else executor.submit(_try_run, *a).result()) is None: busy.append(a)
 
+def _train_all(jobs:list, executor):
+    "Train the jobs, here one after another or on `executor`, then wait for those that other processes hold."
+    busy = []
+    if executor is None:
+        for a in progress_bar(jobs, leave=False):
+            if _try_run(*a) is None: busy.append(a)
+    else:
+        futures = {executor.submit(_try_run, *a): a for a in jobs}
+        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
+            if f.result() is None: busy.append(futures[f])
+    _wait_for(busy, executor)
+
 def run_population(
     make_learner:callable, # builds a fresh `Learner`; picklable (a module-level function or a `partial`) to use an executor
     variants:dict, # {name: Recipe or [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)], 'wide': Recipe(learner=dict(width=64))}
     seeds:list, # distinct seeds (integers from 0 to 2^32-2); each variant is trained once per seed
     path:Path|str, # folder of the study, one file per run
     fit:callable=None, # the fit recipe, `fit(learn, cbs)`, of every variant whose recipe has none; default `one_cycle_fit(10, 1e-2)`
-    executor:Executor|None=None, # where to run: None runs here, one after another
+    executor:Executor|None=None, # where to run (a process pool, a Dask cluster's `client.get_executor()`); None: as `workers` says
     ds_idx:int=1, # which set to evaluate (1: the valid set)
+    workers:int|str=1, # runs trained side by side: 1 here, one after another; n in n spawned processes; 'auto' as `choose_workers` decides
 ) -> Population: # the whole study, finished runs included
     "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
-    variants,seeds = _check_variants(variants),_check_seeds(seeds)
+    variants,seeds,workers = _check_variants(variants),_check_seeds(seeds),_check_workers(workers)
     make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    if executor is not None and workers != 1: raise ValueError(f"give executor or workers, not both (workers={workers!r}): an executor decides where runs train")
     path = _study_folder(path)
     plans = {v: _plan(make_learner, v, r, fit, ds_idx) for v,r in variants.items()}
     defs = {v: plan.definition(ds_idx) for v,plan in plans.items()}
@@ -835,15 +928,13 @@ def run_population(
         _check_stored(fn, rec, defs[v]); sound.add((v,s))
     _clean_temporaries(path)
     jobs = [(plans[v], v, s, path, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
-    busy = []
-    if executor is None:
-        for a in progress_bar(jobs, leave=False):
-            if _try_run(*a) is None: busy.append(a)
+    n,threads = (1,None) if executor is not None else choose_workers(len(jobs), workers)
+    if n > 1 and (why := _no_workers_because(plans, defs)):
+        if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
+        warnings.warn(f"workers='auto' trains here, one run after another: {why}"); n = 1
+    if n == 1: _train_all(jobs, executor)
     else:
-        futures = {executor.submit(_try_run, *a): a for a in jobs}
-        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
-            if f.result() is None: busy.append(futures[f])
-    _wait_for(busy, executor)
+        with _worker_pool(n, threads) as pool: _train_all(jobs, pool)
     pop = Population(path, variants=list(variants))
     if 'definition' in pop.runs:   # a run another process saved meanwhile must be of the same definition too
         for r in pop.runs.itertuples():
