@@ -6,16 +6,20 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import enum, hashlib, inspect, json, math, numbers, os, random, re, socket, threading, time, types, uuid, warnings, weakref
-from concurrent.futures import Executor, as_completed
+import contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, socket, sys, threading, time, types, uuid, warnings, weakref
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+import multiprocessing as mp
 from functools import partial
+from pathlib import PurePath
 import numpy as np, pandas as pd, torch
 from torch import nn
 from fastcore.all import *
 from fastai.callback.core import Callback
 import fastai.callback.schedule   # Learner.fit_one_cycle
-from fastai.data.core import DataLoaders
+from fastai.data.core import DataLoaders, Datasets, TfmdLists
 from fastai.learner import Learner
+from fastai.optimizer import Adam
 from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 import compressbias
@@ -24,9 +28,9 @@ from .prune import model_sparsity
 from .quantize import model_bits
 
 # %% auto #0
-__all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'one_cycle_fit',
-           'seed_loaders', 'digits_learner', 'variant_definition', 'fingerprint', 'train_run', 'run_population',
-           'Population', 'modal_labels']
+__all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'item_ids', 'one_cycle_fit',
+           'seed_loaders', 'digits_learner', 'Recipe', 'subset_mask', 'variant_definition', 'fingerprint', 'train_run',
+           'choose_workers', 'run_population', 'Population', 'modal_labels']
 
 # %% ../nbs/05_population.ipynb #9b1f3c20
 _NAME_RULE = "letters, digits and . _ - + (starting with a letter or digit, at most 100 characters, no '__' or '..')"
@@ -118,6 +122,59 @@ def load_run(
     if not isinstance(record, dict): raise ValueError(f"{fn}: not a readable run file (its record is not a dict)")
     return record,arrays
 
+# %% ../nbs/05_population.ipynb #f82afcdb
+def _raw_items(dl):
+    "What `dl`'s dataset is made of (the `items` of a fastai `Datasets`, `TfmdLists` or `TabularPandas`), or None."
+    try: return dl.items
+    except AttributeError: return getattr(getattr(dl, 'dataset', None), 'items', None)
+
+def _abs(p) -> Path: return Path(os.path.abspath(p))
+
+def _file_root(dls, loaders) -> Path|None:
+    "The folder file items are named from: `dls.path` if it holds every file of `loaders`, else their common parent (None: no common folder)."
+    files = [_abs(o) for dl in loaders for o in (_list_items(dl) or []) if isinstance(o, os.PathLike)]
+    root = _abs(getattr(dls, 'path', None) or '.')
+    if all(f.is_relative_to(root) for f in files): return root
+    try: return Path(os.path.commonpath([f.parent for f in files]))
+    except ValueError: return None   # on different drives
+
+def _list_items(dl) -> list|None:
+    items = _raw_items(dl)
+    if items is None or isinstance(items, (str, bytes, pd.DataFrame, pd.Series)): return None
+    try: return list(items)
+    except TypeError: return None
+
+def item_ids(
+    dls, # fastai `DataLoaders` (or a single `DataLoader`), as the Learner has them
+    ds_idx:int=1, # which `DataLoader` of `dls` (1: valid); ignored for a single `DataLoader`
+    root:Path|str|None=None, # folder that file items are named from (default: `dls.path` if it holds them all, else their common parent)
+) -> np.ndarray: # one id per example, in the order `get_preds` returns them: strings or integers
+    "The identity of each example: a file's path relative to `root` ('/'-separated), an integer item (the teaching data's index), a DataFrame's index, else its position."
+    several = hasattr(dls, 'loaders')
+    if several:
+        ds_idx = check_number('ds_idx', ds_idx, '[0, inf)', integer=True)
+        if ds_idx >= len(dls.loaders): raise ValueError(f"ds_idx={ds_idx}, but dls has {len(dls.loaders)} DataLoaders")
+    elif not hasattr(dls, 'dataset'): raise ValueError(f"dls must be fastai DataLoaders or a DataLoader, got {type(dls).__name__}")
+    if root is not None and not isinstance(root, (str, os.PathLike)): raise ValueError(f"root must be a folder (str or Path) or None, got {root!r}")
+    dl = dls[ds_idx] if several else dls
+    n,items = len(dl.dataset),_raw_items(dl)
+    if isinstance(items, (pd.DataFrame, pd.Series)) and len(items) == n:
+        ix = items.index
+        return ix.to_numpy(np.int64) if pd.api.types.is_integer_dtype(ix) else np.array([str(i) for i in ix], dtype=str)
+    items = _list_items(dl)
+    if items is None or len(items) != n or not n: return np.arange(n)
+    if all(isinstance(o, os.PathLike) for o in items):
+        base = _abs(root) if root is not None else _file_root(dls, dls.loaders if several else [dl])
+        out = []
+        for o in items:
+            f = _abs(o)
+            if base is not None and not f.is_relative_to(base): raise ValueError(f"root: {o} is not inside {base}")
+            out.append((f.relative_to(base) if base is not None else f).as_posix())
+        return np.array(out, dtype=str)
+    if all(isinstance(o, str) for o in items): return np.array(items, dtype=str)
+    if all(isinstance(o, (int, np.integer)) and not isinstance(o, (bool, np.bool_)) for o in items): return np.array(items, dtype=np.int64)
+    return np.arange(n)
+
 # %% ../nbs/05_population.ipynb #a81e865f
 def one_cycle_fit(
     n_epoch:int=10, # epochs
@@ -152,13 +209,23 @@ def digits_learner(
     noise:float=0.0, # label noise, as in `teaching_digits`
     data_seed:int=0, # seed of the data set (the same for every model of a population)
     bs:int=64, # batch size
+    width:int=32, # capacity: channels of `digits_cnn`'s first conv (each later block doubles them)
+    model:callable|None=None, # makes the model instead of `digits_cnn(width=width)` (another architecture or depth), called with no arguments
+    loss_func:callable|None=None, # the loss (default: fastai's for the labels, cross-entropy)
+    opt_func:callable=Adam, # the optimizer, as fastai's `Learner` takes it
 ) -> Learner:
-    "A fresh `digits_cnn` Learner on the teaching digits: a picklable `make_learner` for `run_population`."
+    "A fresh `digits_cnn` Learner on the teaching digits: a picklable `make_learner` for `run_population`, whose arguments recipes change."
     from compressbias.data import teaching_digits, digits_cnn
     from fastai.metrics import accuracy
-    bs = check_number('bs', bs, '[1, inf)', integer=True)
+    bs,width = check_number('bs', bs, '[1, inf)', integer=True),check_number('width', width, '[1, inf)', integer=True)
+    if model is not None and (isinstance(model, nn.Module) or not callable(model)):
+        raise ValueError(f"model must be a function that makes a model (a fresh one for every run), e.g. partial(digits_cnn, width=64); got {type(model).__name__}")
+    if model is not None and width != 32: raise ValueError("digits_learner: give width (for digits_cnn) or model, not both")
+    for name,f in (('loss_func', loss_func), ('opt_func', opt_func)):
+        if f is not None and not callable(f): raise ValueError(f"{name} must be callable, got {f!r}")
     data = teaching_digits(colored=colored, bias=bias, tail=tail, noise=noise, seed=data_seed)
-    return Learner(data.dls(bs=bs), digits_cnn(), metrics=accuracy)
+    net = model() if model is not None else digits_cnn(width=width)
+    return Learner(data.dls(bs=bs), net, loss_func=loss_func, opt_func=opt_func, metrics=accuracy)
 
 # %% ../nbs/05_population.ipynb #e1f7a9c3
 def _factory_hint(cb:Callback) -> str:
@@ -173,9 +240,9 @@ def _factory_hint(cb:Callback) -> str:
     except (TypeError, ValueError): args = ['...']
     return f"partial({type(cb).__name__}{''.join(', '+a for a in args)})" if args else type(cb).__name__
 
-def _check_factories(variant:str, cb_factories) -> list:
+def _check_factories(variant:str|None, cb_factories, where:str|None=None) -> list:
     "The variant's callback factories as a list, each tried once now, so a bad one fails here and not in a worker."
-    where,facs = f"variants[{variant!r}]",list(L(cb_factories))
+    where,facs = where or f"variants[{variant!r}]",list(L(cb_factories))
     for i,f in enumerate(facs):
         if isinstance(f, Callback):
             raise ValueError(f"{where}[{i}] is a {type(f).__name__} instance, but every run needs a fresh callback: give a factory, e.g. {_factory_hint(f)}")
@@ -196,6 +263,73 @@ def _study_folder(path) -> Path:
     if path.exists() and not path.is_dir(): raise ValueError(f"path must be a folder; {path} is a file")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+# %% ../nbs/05_population.ipynb #ce6fa622
+_LEARNER_ATTRS = ('loss_func', 'opt_func', 'lr', 'wd', 'moms', 'splitter', 'metrics', 'wd_bn_bias', 'train_bn')
+
+def _has_parameters(o) -> bool: return isinstance(o, nn.Module) and any(True for _ in o.parameters())
+
+class Recipe:
+    "How a variant's runs are made: its callbacks, and what it changes of the study's Learner, fit and training set."
+    def __init__(self,
+        cbs:list=(), # callback factories (a class, or a `partial` such as `partial(PruneCallback, .9)`), made fresh for every run
+        learner:dict|None=None, # keyword arguments of `make_learner` (`width=64`, `loss_func=...`); others it does not take are set on the Learner (`opt_func`, `wd`, ...)
+        fit:callable|None=None, # the fit recipe `fit(learn, cbs)` instead of the study's, e.g. `one_cycle_fit(3)`
+        subset:float|None=None, # train each run on this fraction of the training set (drawn from its seed) and evaluate it on the whole training set too
+    ):
+        self.cbs = _check_factories(None, cbs, where='Recipe: cbs')
+        learner = {} if learner is None else learner
+        if not isinstance(learner, dict) or not all(isinstance(k, str) and k.isidentifier() for k in learner):
+            raise ValueError(f"Recipe: learner must be a dict of keyword arguments, e.g. dict(width=64), got {learner!r:.80}")
+        for k,v in learner.items():
+            if _has_parameters(v): raise ValueError(f"Recipe: learner[{k!r}] is a {type(v).__name__} with parameters: every run would start from the same weights, "
+                                                    f"whatever its seed; give a function that makes it, e.g. partial(digits_cnn, width=64)")
+            if isinstance(v, Callback): raise ValueError(f"Recipe: learner[{k!r}] is a callback; give callbacks as factories in cbs")
+        if fit is not None and (isinstance(fit, Callback) or not callable(fit)):
+            raise ValueError(f"Recipe: fit must be a callable fit(learn, cbs), e.g. one_cycle_fit(3), or None for the study's; got {fit!r}")
+        self.learner,self.fit = dict(learner),fit
+        self.subset = None if subset is None else check_number('subset', subset, '(0, 1]')
+
+    def __repr__(self):
+        parts = [f'{k}={v!r}' for k,v in (('cbs', self.cbs), ('learner', self.learner), ('fit', self.fit), ('subset', self.subset))
+                 if v is not None and not (isinstance(v, (list, dict)) and not v)]
+        return f"Recipe({', '.join(parts)})"
+
+def _as_recipe(variant:str|None, v) -> Recipe:
+    "A variant as a `Recipe`: a recipe is itself, a list of callback factories (or one factory) is `Recipe(cbs=...)`."
+    if isinstance(v, Recipe): return v
+    r = Recipe(); r.cbs = _check_factories(variant, v, where=None if variant else 'cbs')
+    return r
+
+def subset_mask(
+    n:int, # examples in the training set
+    fraction:float, # fraction of them to train on, in (0, 1]
+    seed:int, # the run's seed
+) -> np.ndarray: # bool `[n]`
+    "Which of `n` training examples a run trains on: `round(fraction*n)` of them (at least one), drawn without replacement from `seed` alone."
+    n = check_number('n', n, '[1, inf)', integer=True)
+    fraction,seed = check_number('fraction', fraction, '(0, 1]'),_check_seed('seed', seed)
+    mask = np.zeros(n, bool)
+    mask[np.random.default_rng(seed).choice(n, max(1, round(fraction*n)), replace=False)] = True
+    return mask
+
+def _subset_dataset(ds, idxs:list):
+    "The examples `idxs` of a dataset, as the same kind of dataset (fastai `Datasets`, `TfmdLists`, `TabularPandas`; else a torch `Subset`)."
+    if isinstance(ds, Datasets): return Datasets(tls=[tl._new(tl._get(idxs), split_idx=tl.split_idx) for tl in ds.tls], n_inp=ds.n_inp)
+    if isinstance(ds, TfmdLists): return ds._new(ds._get(idxs), split_idx=ds.split_idx)
+    if isinstance(getattr(ds, 'items', None), pd.DataFrame) and callable(getattr(ds, 'new', None)): return ds.new(ds.items.iloc[idxs])
+    return torch.utils.data.Subset(ds, idxs)
+
+def _subset_loader(dl, mask:np.ndarray):
+    "`dl` (a training DataLoader) restricted to the examples where `mask` is True, with its batch size, shuffle and transforms."
+    if not callable(getattr(dl, 'new', None)): raise ValueError(f"a recipe's subset needs fastai DataLoaders (with .new), got a {type(dl).__name__}")
+    return dl.new(dataset=_subset_dataset(dl.dataset, np.flatnonzero(mask).tolist()))
+
+def _preds_as_valid(learn:Learner, dl) -> tuple:
+    "`get_preds` on every example of the training loader `dl`, in order, transformed as the validation set is (no augmentation)."
+    dl = dl.new(shuffle=False, drop_last=False)
+    as_valid = dl.dataset.set_split_idx(1) if isinstance(dl.dataset, Datasets) else contextlib.nullcontext()
+    with as_valid, learn.no_bar(): return learn.get_preds(dl=dl)
 
 # %% ../nbs/05_population.ipynb #7b2c4d90
 _DESCRIBE_BUDGET = 2000   # nodes per description: beyond this a structure is marked opaque rather than walked
@@ -272,14 +406,47 @@ def _describe(
         return desc
     return d(x)
 
+def _learner_args(make_learner, kwargs:dict, where:str) -> tuple:
+    "Split a recipe's `learner` into the arguments `make_learner` takes and the attributes to set on the Learner it builds."
+    if not kwargs: return {},{}
+    try: ps = inspect.signature(make_learner).parameters
+    except (TypeError, ValueError): ps = None
+    if ps is None or any(p.kind is p.VAR_KEYWORD for p in ps.values()): return dict(kwargs),{}
+    args = {k:v for k,v in kwargs.items() if k in ps and ps[k].kind in (ps[k].POSITIONAL_OR_KEYWORD, ps[k].KEYWORD_ONLY)}
+    attrs = {k:v for k,v in kwargs.items() if k not in args}
+    bad = [k for k in attrs if k not in _LEARNER_ATTRS]
+    if bad: raise ValueError(f"{where}: learner={{{bad[0]!r}: ...}}, but make_learner ({_qualname(getattr(make_learner, 'func', make_learner))}) takes no argument "
+                             f"{bad[0]!r}, and it is not a Learner attribute a recipe may set ({', '.join(_LEARNER_ATTRS)})")
+    return args,attrs
+
+class _Plan:
+    "A variant's recipe resolved against the study's `make_learner` and `fit`: what its runs do, and its definition."
+    def __init__(self, make_learner, recipe:Recipe, fit, where:str='the recipe'):
+        self.make_learner,(self.args,self.attrs) = make_learner,_learner_args(make_learner, recipe.learner, where)
+        self.cbs,self.fit,self.subset = recipe.cbs,(fit if recipe.fit is None else recipe.fit),recipe.subset
+
+    def learner(self) -> Learner:
+        "A fresh Learner with the recipe's arguments and attributes (copies of them: no run shares an object with another)."
+        learn = self.make_learner(**copy.deepcopy(self.args))
+        if isinstance(learn, Learner):
+            for k,v in copy.deepcopy(self.attrs).items(): setattr(learn, k, v)
+        return learn
+
+    def definition(self, ds_idx) -> dict:
+        learner = partial(self.make_learner, **self.args) if self.args else self.make_learner   # as if make_learner had been given them
+        d = dict(learner=_describe(learner), callbacks=[_describe(f) for f in self.cbs], fit=_describe(self.fit), ds_idx=_describe(ds_idx))
+        if self.attrs: d['learner_attrs'] = _describe(self.attrs)   # only what a recipe adds: plain variants keep the definitions they always had
+        if self.subset is not None: d['subset'] = _describe(self.subset)
+        return d
+
 def variant_definition(
     make_learner:callable, # builds a fresh `Learner`
-    cb_factories:list, # the variant's callback factories
-    fit:callable, # the fit recipe, `fit(learn, cbs)`
+    recipe:Recipe|list, # the variant: a `Recipe`, or its callback factories
+    fit:callable, # the study's fit recipe, `fit(learn, cbs)` (a recipe's own `fit` replaces it)
     ds_idx:int=1, # the evaluated set
 ) -> dict:
     "What makes a variant's runs what they are, described in JSON (functions by name, partials by their arguments, numbers by value): the input of its fingerprint."
-    return dict(learner=_describe(make_learner), callbacks=[_describe(f) for f in L(cb_factories)], fit=_describe(fit), ds_idx=_describe(ds_idx))
+    return _Plan(make_learner, _as_recipe(None, recipe), fit).definition(ds_idx)
 
 def _canonical(o) -> str: return json.dumps(o, sort_keys=True, separators=(',', ':'))
 
@@ -442,7 +609,27 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f': raise _Damaged("its arrays have the wrong types")
     if p.min() < 0 or p.max() >= pr.shape[1] or t.min() < 0: raise _Damaged("its classes are out of range")
     if not np.isfinite(pr).all(): raise _Damaged("its probabilities are not finite (a diverged fit)")
+    if 'items' in arr and (arr['items'].shape != (n,) or arr['items'].dtype.kind not in 'iuU'): raise _Damaged(f"its items {arr['items'].shape} do not fit its {n} examples")
+    _check_train_arrays(arr, pr.shape[1])
     return rec,arr
+
+_TRAIN_KEYS = ('train_targets', 'train_preds', 'train_probs', 'train_items', 'in_subset')
+
+def _check_train_arrays(arr:dict, c:int):
+    "`_Damaged` if the training-set arrays of a subset run are incomplete or do not fit together."
+    have = [k for k in _TRAIN_KEYS if k in arr]
+    if not have: return
+    missing = [k for k in _TRAIN_KEYS if k not in arr]
+    if missing: raise _Damaged(f"it has {have[0]} but no {', '.join(missing)}")
+    tt,tp,tpr,ti,ins = (arr[k] for k in _TRAIN_KEYS)
+    m = len(tt) if tt.ndim == 1 else -1
+    if m < 1 or tp.shape != (m,) or ti.shape != (m,) or ins.shape != (m,) or tpr.shape != (m, c):
+        raise _Damaged(f"its training-set arrays do not fit together (train_targets {tt.shape}, train_preds {tp.shape}, train_probs {tpr.shape}, "
+                       f"train_items {ti.shape}, in_subset {ins.shape})")
+    if tt.dtype.kind not in 'iu' or tp.dtype.kind not in 'iu' or tpr.dtype.kind != 'f' or ins.dtype.kind != 'b' or ti.dtype.kind not in 'iuU':
+        raise _Damaged("its training-set arrays have the wrong types")
+    if tp.min() < 0 or tp.max() >= c or tt.min() < 0: raise _Damaged("its training-set classes are out of range")
+    if not np.isfinite(tpr).all(): raise _Damaged("its training-set probabilities are not finite")
 
 def _set_aside(fn:Path, why:str, redo:bool=True):
     "Rename a damaged run file out of the study (`<name>.damaged`), with a warning."
@@ -473,47 +660,64 @@ class _FitCheck(TrainingCallback):
     def after_step(self):
         if self.fitting: self.n_steps,self.last_loss = self.n_steps+1,self.learn.loss.detach()
 
-def _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition) -> Path:
+def _class_probs(run:str, probs, targets) -> tuple:
+    "`get_preds`' outputs as (probabilities, targets `[examples]`), or a `ValueError` naming the run: single-label class probabilities only."
+    if targets.ndim == 2 and targets.shape[1] == 1: targets = targets[:, 0]   # fastai's tabular loaders give targets [examples, 1]
+    if probs.ndim != 2 or targets.ndim != 1 or not torch.allclose(probs.sum(1), torch.ones(len(probs)), atol=1e-3):
+        raise ValueError(f"{run}: get_preds gave {tuple(probs.shape)} outputs for {tuple(targets.shape)} targets, not class probabilities "
+                         "(a Learner for single-label classification, whose loss has a softmax, is needed); nothing was saved")
+    return probs,targets
+
+def _ids(items:np.ndarray, n:int) -> np.ndarray: return items if len(items) == n else np.arange(n)   # a loader whose items are not its examples: positions
+
+def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict) -> Path:
     "Train, evaluate and save one run (its claim held by the caller)."
-    run = f"run {variant!r} seed {seed}"
+    run,subset = f"run {variant!r} seed {seed}",plan.subset is not None
     with _TRAINING:
         set_seed(seed, reproducible=True)
-        learn = make_learner()
+        learn = plan.learner()
         if not isinstance(learn, Learner): raise ValueError(f"make_learner must build a fastai Learner; it built {type(learn).__name__}")
         if learn.model in _TRAINED:
             raise ValueError(f"{run}: make_learner returned a model that an earlier run trained; it must build a fresh model each call "
                              "(a partial(Learner, dls, model) shares one model between runs)")
         if ds_idx >= len(learn.dls.loaders): raise ValueError(f"ds_idx={ds_idx}, but the Learner has {len(learn.dls.loaders)} DataLoaders")
         _TRAINED.add(learn.model)
+        items,full = item_ids(learn.dls, ds_idx),learn.dls.train
+        if subset:   # train on the run's subset; the whole training set is evaluated after the fit
+            train_items,in_subset = item_ids(learn.dls, 0),subset_mask(len(full.dataset), plan.subset, seed)
+            learn.dls.loaders[0] = _subset_loader(full, in_subset)
         seed_loaders(learn.dls, seed)
         check = _FitCheck()
         start = time.perf_counter()
-        cbs = [f() for f in cb_factories]
-        with learn.no_bar(), learn.no_logging(), learn.added_cbs(check): fit(learn, cbs)
+        cbs = [f() for f in plan.cbs]
+        with learn.no_bar(), learn.no_logging(), learn.added_cbs(check): plan.fit(learn, cbs)
         secs = time.perf_counter() - start
         with learn.no_bar(): probs,targets = learn.get_preds(ds_idx=ds_idx)
+        if subset: train_probs,train_targets = _preds_as_valid(learn, full)
         sparsity,bits = model_sparsity(learn.model),model_bits(learn.model)
     if not check.n_steps:
         raise ValueError(f"{run}: the fit made no training step (is the batch size larger than the training set, with drop_last?); nothing was saved")
     unused = [type(c).__name__ for c in cbs if id(c) not in check.present]
     if unused: raise ValueError(f"{run}: the fit trained without its callbacks {unused}: a fit recipe must pass them on, as in "
                                 "learn.fit_one_cycle(n, lr, cbs=cbs); nothing was saved")
-    bad = (~torch.isfinite(probs)).sum().item()
+    bad = sum((~torch.isfinite(p)).sum().item() for p in ([probs, train_probs] if subset else [probs]))
     if bad or not torch.isfinite(check.last_loss).all():
-        raise ValueError(f"{run} diverged: its last training loss is {check.last_loss.item():.4g} and {bad} of {probs.numel()} probabilities are not finite "
+        raise ValueError(f"{run} diverged: its last training loss is {check.last_loss.item():.4g} and {bad} of its probabilities are not finite "
                          "(a smaller learning rate?); nothing was saved")
-    if probs.ndim != 2 or targets.ndim != 1 or not torch.allclose(probs.sum(1), torch.ones(len(probs)), atol=1e-3):
-        raise ValueError(f"{run}: get_preds gave {tuple(probs.shape)} outputs for {tuple(targets.shape)} targets, not class probabilities "
-                         "(a Learner for single-label classification, whose loss has a softmax, is needed); nothing was saved")
-    preds = probs.argmax(1)
-    items = learn.dls[ds_idx].items
-    index = np.asarray(items) if len(items) and isinstance(items[0], (int, np.integer)) else np.arange(len(targets))
-    record = dict(variant=variant, seed=seed, accuracy=float((preds==targets).float().mean()), sparsity=sparsity, bits=bits,
+    probs,targets = _class_probs(run, probs, targets)
+    items = _ids(items, len(targets))
+    arrays = dict(targets=targets.numpy().astype(np.int64), preds=probs.argmax(1).numpy().astype(np.int64), probs=probs.numpy().astype(np.float32),
+                  index=(items if items.dtype.kind in 'iu' else np.arange(len(targets))).astype(np.int64), items=items)
+    record = dict(variant=variant, seed=seed, accuracy=float((arrays['preds']==arrays['targets']).mean()), sparsity=sparsity, bits=bits,
                   seconds=secs, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
-    return save_run(path, record, targets=targets.numpy().astype(np.int64), preds=preds.numpy().astype(np.int64),
-                    probs=probs.numpy().astype(np.float32), index=index.astype(np.int64))
+    if subset:
+        train_probs,train_targets = _class_probs(f'{run} (on the training set)', train_probs, train_targets)
+        arrays.update(train_targets=train_targets.numpy().astype(np.int64), train_preds=train_probs.argmax(1).numpy().astype(np.int64),
+                      train_probs=train_probs.numpy().astype(np.float32), train_items=_ids(train_items, len(train_targets)), in_subset=in_subset)
+        record.update(subset=plan.subset, n_subset=int(in_subset.sum()))
+    return save_run(path, record, **arrays)
 
-def _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition) -> Path|None:
+def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict) -> Path|None:
     "The run's file, trained here unless a sound one exists; None while another process holds the run's claim."
     fn,claim = path/run_name(variant, seed),_claim_file(path, variant, seed)
     token = _claim(claim)
@@ -526,7 +730,7 @@ def _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, defin
                 return fn                                    # finished, here or by another process
             except _Damaged as e: _set_aside(fn, str(e))
         for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
-        return _train(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition)
+        return _train(plan, variant, seed, path, ds_idx, definition)
 
 def _set_aside_claimed(path:Path, variant:str, seed:int):
     "Set a damaged run file aside under the run's claim (so no process that is redoing it loses its work); leave it while another holds it."
@@ -543,33 +747,117 @@ def _warn_opaque(variant:str, definition:dict):
     if parts: warnings.warn(f"variant {variant!r}: its fingerprint cannot see inside {'; '.join(parts)} (a lambda or local function, or too large "
                             "to describe), so resuming cannot tell if that changed; use module-level functions and partials")
 
+def _plan(make_learner, variant:str, recipe:Recipe, fit, ds_idx:int) -> _Plan:
+    "The variant's recipe resolved for the study, checked."
+    plan = _Plan(make_learner, recipe, fit, f"variants[{variant!r}]")
+    if plan.subset is not None and ds_idx == 0:
+        raise ValueError(f"variants[{variant!r}]: a subset recipe trains on part of the training set and evaluates all of it, so ds_idx must name another set; got ds_idx=0")
+    return plan
+
 def train_run(
-    make_learner:callable, # builds a fresh `Learner`, called with no arguments after the seed is set
+    make_learner:callable, # builds a fresh `Learner`, called after the seed is set (with the recipe's `learner` arguments)
     variant:str, # name of the variant (see `check_name`)
-    cb_factories:list, # callables making the variant's callbacks (e.g. `partial(PruneCallback, .9)`), never callbacks
+    recipe:Recipe|list, # how the variant's runs are made: a `Recipe`, or its callback factories (e.g. `[partial(PruneCallback, .9)]`), never callbacks
     seed:int, # seed of initialisation and data order
     path:Path|str, # the population's folder, where the run's file goes
-    fit:callable, # the fit recipe: `fit(learn, cbs)` trains the Learner with the callbacks (e.g. `one_cycle_fit(10)`)
+    fit:callable, # the fit recipe: `fit(learn, cbs)` trains the Learner with the callbacks (e.g. `one_cycle_fit(10)`); a recipe's own `fit` replaces it
     ds_idx:int=1, # which set to evaluate: 1, the valid set (the teaching data's test split)
 ) -> Path: # the run's file
     "Train one (variant, seed) run, evaluate it, and save its predictions and record; a sound file of the same definition is kept, not redone."
     variant,seed = check_name('variant', variant),_check_seed('seed', seed)
     make_learner,fit,ds_idx = _check_recipe(make_learner, fit, ds_idx)
-    cb_factories,path = _check_factories(variant, cb_factories),_study_folder(path)
-    definition = variant_definition(make_learner, cb_factories, fit, ds_idx)
+    plan = _plan(make_learner, variant, _as_recipe(variant, recipe), fit, ds_idx)
+    path,definition = _study_folder(path),plan.definition(ds_idx)
     _warn_opaque(variant, definition)
-    fn = _try_run(make_learner, variant, cb_factories, seed, path, fit, ds_idx, definition)
+    fn = _try_run(plan, variant, seed, path, ds_idx, definition)
     if fn is None:
         raise RuntimeError(f"run {variant!r} seed {seed} is being trained by {_who(_claimed_by_other(_claim_file(path, variant, seed)))}: "
                            "wait for it (run_population waits)")
     return fn
 
+# %% ../nbs/05_population.ipynb #311553d2
+def _usable_cores() -> int:
+    "The cores this process may run on: its CPU affinity where the system tells it, else every core."
+    try: return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError): return os.cpu_count() or 1
+
+def _check_workers(workers):
+    if isinstance(workers, str) and workers == 'auto': return workers
+    try: return check_number('workers', workers, '[1, inf)', integer=True)
+    except ValueError: raise ValueError(f"workers must be 'auto' or a number of processes (an integer >= 1), got {workers!r}") from None
+
+def choose_workers(
+    runs:int, # runs to train
+    workers:int|str='auto', # 'auto', or the number of processes asked for
+    cores:int|None=None, # cores to use (default: those this process may run on)
+    gpu:bool|None=None, # whether the runs train on a GPU (default: `torch.cuda.is_available()`)
+) -> tuple: # (processes, torch threads per process); (1, None) trains here, one run after another, with this process's threads
+    "How many processes train a study's runs side by side, and how many torch threads each one uses."
+    runs,workers = check_number('runs', runs, '[0, inf)', integer=True),_check_workers(workers)
+    cores = _usable_cores() if cores is None else check_number('cores', cores, '[1, inf)', integer=True)
+    gpu = torch.cuda.is_available() if gpu is None else gpu
+    if not isinstance(gpu, (bool, np.bool_)): raise ValueError(f"gpu must be True, False or None, got {gpu!r}")
+    n = max(1, min(runs, (1 if gpu else cores) if workers == 'auto' else workers))
+    return (1, None) if n == 1 else (n, max(1, cores // n))
+
+def _main_refs(o) -> list:
+    "The names in a definition that live in `__main__` (a notebook's or a script's own definitions)."
+    if isinstance(o, str): return [o] if o.startswith('__main__.') else []
+    if isinstance(o, dict): return [x for v in o.values() for x in _main_refs(v)]
+    if isinstance(o, list): return [x for v in o for x in _main_refs(v)]
+    return []
+
+def _importable_from_main(name:str) -> bool:
+    "Whether a spawned process can import `__main__.<name>`: only from a script (a file), where `name` is defined at the top."
+    main = sys.modules.get('__main__')
+    if not getattr(main, '__file__', None): return False   # a notebook or an interactive session: nothing to import it from
+    try: return functools.reduce(getattr, name.split('.')[1:], main) is not None
+    except AttributeError: return False
+
+def _cannot_spawn(plans:dict, defs:dict) -> str|None:
+    "Why these variants cannot be trained by spawned processes, or None if they can."
+    for v,d in defs.items():
+        local = [r for r in _main_refs(d) if not _importable_from_main(r)]
+        if local: return f"variant {v!r} uses {local[0]}, defined in this notebook: a spawned process cannot import it (define it in a module)"
+    try: pickle.dumps(plans)
+    except Exception as e: return f"the variants cannot be sent to another process ({type(e).__name__}: {e}); use module-level functions and partials"
+    return None
+
+def _start_worker(threads:int):
+    "In each spawned worker: its share of the cores, as torch threads."
+    torch.set_num_threads(threads)
+
+@contextlib.contextmanager
+def _torch_threads(n:int):
+    "Use `n` torch threads in this process while the block runs."
+    old = torch.get_num_threads(); torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
+
+def _no_workers_because(plans:dict, defs:dict) -> str|None:
+    "Why this process cannot train these variants in spawned workers, or None if it can."
+    if mp.current_process().daemon: return "this process is a daemonic process (a multiprocessing pool's worker), which may not start processes"
+    return _cannot_spawn(plans, defs)
+
+@contextlib.contextmanager
+def _worker_pool(n:int, threads:int):
+    "A pool of `n` spawned processes of `threads` torch threads each, while this process waits on one thread."
+    pool = ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=_start_worker, initargs=(threads,))
+    try:
+        with _torch_threads(1): yield pool
+    except BrokenProcessPool as e:
+        raise RuntimeError("run_population: a worker process died. In a script, start the study under `if __name__ == '__main__':` (Python's multiprocessing "
+                           "runs the script again in each worker); a worker killed for lack of memory ends this way too: use fewer workers") from e
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True); raise   # an error or an interrupt: runs not yet started are not started
+    finally: pool.shutdown(wait=True)
+
 # %% ../nbs/05_population.ipynb #ae840b25
 def _check_variants(variants) -> dict:
-    "{name: [callback factories]}, every name and factory checked."
+    "{name: Recipe}, every name and recipe checked; a list of callback factories is a recipe of callbacks."
     if not isinstance(variants, dict) or not variants:
-        raise ValueError(f"variants must be a non-empty dict {{name: [callback factories]}}, got {variants!r}")
-    out = {check_name('each name in variants', name): _check_factories(name, cbs) for name,cbs in variants.items()}
+        raise ValueError(f"variants must be a non-empty dict {{name: Recipe or [callback factories]}}, got {variants!r}")
+    out = {check_name('each name in variants', name): _as_recipe(name, v) for name,v in variants.items()}
     lower = [n.lower() for n in out]
     same = sorted({n for n in out if lower.count(n.lower()) > 1})
     if same: raise ValueError(f"variants {same} differ only in case: on macOS and Windows their files would be the same")
@@ -589,31 +877,46 @@ def _scan(path:Path) -> dict:
 def _wait_for(busy:list, executor):
     "Wait for the runs other processes are training; take over (here or on `executor`) any whose process is gone."
     if not busy: return
-    holders = sorted({_who(i) for i in (_claimed_by_other(_claim_file(a[4], a[1], a[3])) for a in busy) if i})
+    holders = sorted({_who(i) for i in (_claimed_by_other(_claim_file(a[3], a[1], a[2])) for a in busy) if i})
     warnings.warn(f"{len(busy)} run(s) are being trained by another process ({'; '.join(holders) or 'finishing now'}): waiting for them")
     while busy:
         time.sleep(_POLL)
-        free = [a for a in busy if not _claimed_by_other(_claim_file(a[4], a[1], a[3]))]
+        free = [a for a in busy if not _claimed_by_other(_claim_file(a[3], a[1], a[2]))]
         busy = [a for a in busy if a not in free]
         for a in free:
             if (_try_run(*a) if executor is None else executor.submit(_try_run, *a).result()) is None: busy.append(a)
 
+def _train_all(jobs:list, executor):
+    "Train the jobs, here one after another or on `executor`, then wait for those that other processes hold."
+    busy = []
+    if executor is None:
+        for a in progress_bar(jobs, leave=False):
+            if _try_run(*a) is None: busy.append(a)
+    else:
+        futures = {executor.submit(_try_run, *a): a for a in jobs}
+        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
+            if f.result() is None: busy.append(futures[f])
+    _wait_for(busy, executor)
+
 def run_population(
     make_learner:callable, # builds a fresh `Learner`; picklable (a module-level function or a `partial`) to use an executor
-    variants:dict, # {name: [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)]}
+    variants:dict, # {name: Recipe or [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)], 'wide': Recipe(learner=dict(width=64))}
     seeds:list, # distinct seeds (integers from 0 to 2^32-2); each variant is trained once per seed
     path:Path|str, # folder of the study, one file per run
-    fit:callable=None, # the fit recipe, `fit(learn, cbs)`; default `one_cycle_fit(10, 1e-2)`
-    executor:Executor|None=None, # where to run: None runs here, one after another
+    fit:callable=None, # the fit recipe, `fit(learn, cbs)`, of every variant whose recipe has none; default `one_cycle_fit(10, 1e-2)`
+    executor:Executor|None=None, # where to run (a process pool, a Dask cluster's `client.get_executor()`); None: as `workers` says
     ds_idx:int=1, # which set to evaluate (1: the valid set)
+    workers:int|str=1, # runs trained side by side: 1 here, one after another; n in n spawned processes; 'auto' as `choose_workers` decides
 ) -> Population: # the whole study, finished runs included
     "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
-    variants,seeds = _check_variants(variants),_check_seeds(seeds)
+    variants,seeds,workers = _check_variants(variants),_check_seeds(seeds),_check_workers(workers)
     make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    if executor is not None and workers != 1: raise ValueError(f"give executor or workers, not both (workers={workers!r}): an executor decides where runs train")
     path = _study_folder(path)
-    defs = {v: variant_definition(make_learner, cbs, fit, ds_idx) for v,cbs in variants.items()}
+    plans = {v: _plan(make_learner, v, r, fit, ds_idx) for v,r in variants.items()}
+    defs = {v: plan.definition(ds_idx) for v,plan in plans.items()}
     for v,d in defs.items(): _warn_opaque(v, d)
     found,sound = _scan(path),set()
     for (v,s),fn in found.items():
@@ -624,16 +927,14 @@ def run_population(
             continue                                         # asked for: set aside and redone under the run's claim
         _check_stored(fn, rec, defs[v]); sound.add((v,s))
     _clean_temporaries(path)
-    jobs = [(make_learner, v, variants[v], s, path, fit, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
-    busy = []
-    if executor is None:
-        for a in progress_bar(jobs, leave=False):
-            if _try_run(*a) is None: busy.append(a)
+    jobs = [(plans[v], v, s, path, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
+    n,threads = (1,None) if executor is not None else choose_workers(len(jobs), workers)
+    if n > 1 and (why := _no_workers_because(plans, defs)):
+        if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
+        warnings.warn(f"workers='auto' trains here, one run after another: {why}"); n = 1
+    if n == 1: _train_all(jobs, executor)
     else:
-        futures = {executor.submit(_try_run, *a): a for a in jobs}
-        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
-            if f.result() is None: busy.append(futures[f])
-    _wait_for(busy, executor)
+        with _worker_pool(n, threads) as pool: _train_all(jobs, pool)
     pop = Population(path, variants=list(variants))
     if 'definition' in pop.runs:   # a run another process saved meanwhile must be of the same definition too
         for r in pop.runs.itertuples():
@@ -663,6 +964,37 @@ def _variant_list(variants) -> list|None:
     if twice: raise ValueError(f"variants must be distinct; {twice} given more than once")
     return vs
 
+def _item_array(name:str, items, n:int) -> np.ndarray:
+    "`items` as an array of `n` strings or integers, or a `ValueError` naming `name`."
+    if isinstance(items, (str, bytes, dict)) or not hasattr(items, '__len__') or len(items) != n:
+        raise ValueError(f"Population.from_arrays: {name} must hold one string or integer per example ({n}), got {items!r:.80}")
+    items = [o.as_posix() if isinstance(o, PurePath) else os.fspath(o) if isinstance(o, os.PathLike) else o for o in items]
+    if all(isinstance(o, str) for o in items): return np.array(items, dtype=str)
+    if all(isinstance(o, (int, np.integer)) and not isinstance(o, (bool, np.bool_)) for o in items): return np.array(items, dtype=np.int64)
+    raise ValueError(f"Population.from_arrays: {name} must hold one string or integer per example ({n}), got {items!r:.80}")
+
+def _train_arrays(preds:dict, n_classes:int, train_targets, train_preds, in_subset, train_items) -> tuple:
+    "The training-set arrays given to `Population.from_arrays`, checked: (train_targets, train_items, {variant: [one dict per model]})."
+    given = [a is not None for a in (train_targets, train_preds, in_subset)]
+    if not any(given) and train_items is None: return None,None,{}
+    if not all(given): raise ValueError("Population.from_arrays: train_targets, train_preds and in_subset go together (the runs of a subset recipe)")
+    tt = _class_indices('train_targets', train_targets, 1)
+    m = len(tt)
+    if not m: raise ValueError("Population.from_arrays: train_targets must hold at least one example")
+    if not isinstance(train_preds, dict) or not train_preds or not set(train_preds) <= set(preds):
+        raise ValueError(f"Population.from_arrays: train_preds must be a dict {{variant: [models, training examples]}} of variants of preds ({list(preds)}), got {train_preds!r:.80}")
+    if not isinstance(in_subset, dict) or set(in_subset) != set(train_preds):
+        raise ValueError(f"Population.from_arrays: in_subset must be a dict with the variants of train_preds ({list(train_preds)}), got {in_subset!r:.80}")
+    out = {}
+    for v,tp in train_preds.items():
+        tp,ins = _class_indices(f'train_preds[{v!r}]', tp, 2),_rectangular(f'in_subset[{v!r}]', in_subset[v])
+        if tp.shape != (len(preds[v]), m): raise ValueError(f"Population.from_arrays: train_preds[{v!r}] must be [{len(preds[v])} models, {m} training examples], got shape {tp.shape}")
+        if ins.dtype != bool or ins.shape != tp.shape: raise ValueError(f"Population.from_arrays: in_subset[{v!r}] must be booleans [{len(preds[v])} models, {m} training examples], got {ins.dtype} {ins.shape}")
+        top = int(max(tt.max(), tp.max()))
+        if top >= n_classes: raise ValueError(f"Population.from_arrays: n_classes={n_classes}, but train_targets or train_preds hold class {top}")
+        out[v] = [dict(train_preds=tp[i], train_probs=np.eye(n_classes, dtype=np.float32)[tp[i]], in_subset=ins[i]) for i in range(len(tp))]
+    return tt,(np.arange(m) if train_items is None else _item_array('train_items', train_items, m)),out
+
 class Population:
     "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
     def __init__(self,
@@ -688,7 +1020,11 @@ class Population:
         self.runs = pd.DataFrame(recs)
         self._check_consistent()
         self._sort(wanted or have)
-        self.targets,self.index,self.n_classes = self._arrays[0]['targets'],self._arrays[0]['index'],self._arrays[0]['probs'].shape[1]
+        first = self._arrays[0]
+        self.targets,self.index,self.n_classes = first['targets'],first['index'],first['probs'].shape[1]
+        self.items = next((a['items'] for a in self._arrays if 'items' in a), self.index)   # runs saved before items: the index
+        tr = next((a for a in self._arrays if 'train_targets' in a), None)                  # runs trained on subsets
+        self.train_targets,self.train_items = (tr['train_targets'],tr['train_items']) if tr is not None else (None,None)
 
     def _check_consistent(self):
         "One study per folder: the same examples and classes in every run, and one definition per variant."
@@ -697,6 +1033,12 @@ class Population:
         if len(n) > 1: raise ValueError(f"Population: runs disagree on the number of examples ({sorted(n)}); one folder holds one study")
         if not all(np.array_equal(a['targets'], arrs[0]['targets']) and np.array_equal(a['index'], arrs[0]['index']) for a in arrs):
             raise ValueError("Population: runs were evaluated on different examples (targets or indices differ)")
+        items = [a['items'] for a in arrs if 'items' in a]
+        if not all(np.array_equal(i, items[0]) for i in items):
+            raise ValueError("Population: runs were evaluated on different examples (their items differ)")
+        tr = [a for a in arrs if 'train_targets' in a]
+        if not all(np.array_equal(a['train_targets'], tr[0]['train_targets']) and np.array_equal(a['train_items'], tr[0]['train_items']) for a in tr):
+            raise ValueError("Population: runs trained on subsets of different training sets (their training targets or items differ)")
         c = {a['probs'].shape[1] for a in arrs}
         if len(c) > 1: raise ValueError(f"Population: runs disagree on the number of classes ({sorted(c)})")
         if 'fingerprint' not in self.runs: return
@@ -720,6 +1062,11 @@ class Population:
         probs:dict|None=None, # {variant: probabilities `[models, examples, classes]`}; default one-hot of `preds`
         n_classes:int|None=None, # number of classes (default: from `probs`, else the largest class + 1)
         index:np.ndarray|None=None, # distinct example indices (default 0..examples-1)
+        items:list|None=None, # each example's identity, strings (file names; `Path`s become '/'-separated strings) or integers (default: `index`); see `item_ids`
+        train_targets:np.ndarray|None=None, # true class per training example `[training examples]`, for variants trained on subsets
+        train_preds:dict|None=None, # {variant: predicted classes on the whole training set `[models, training examples]`}, for some or all variants
+        in_subset:dict|None=None, # {variant: booleans `[models, training examples]`}: which examples each model trained on (the variants of `train_preds`)
+        train_items:list|None=None, # each training example's identity (default 0..training examples-1)
     ) -> Population:
         "A population from arrays in memory, for the analysis functions (and their tests) without training."
         targets = _rectangular('targets', targets)
@@ -749,10 +1096,14 @@ class Population:
         index = np.arange(n) if index is None else np.asarray(index)
         if index.shape != (n,) or index.dtype.kind not in 'iu' or len(np.unique(index)) != n:
             raise ValueError(f"Population.from_arrays: index must hold {n} distinct integers, one per example; got {index!r:.80}")
+        items = index if items is None else _item_array('items', items, n)
         self = cls.__new__(cls)
-        self.path,self.targets,self.n_classes,self.index = None,targets,n_classes,index
+        self.path,self.targets,self.n_classes,self.index,self.items = None,targets,n_classes,index,items
         self.runs = pd.DataFrame([dict(variant=v, seed=i, accuracy=float((p[i]==targets).mean())) for v,p in preds.items() for i in range(len(p))])
         self._arrays = [dict(preds=p[i], probs=probs[v][i]) for v,p in preds.items() for i in range(len(p))]
+        self.train_targets,self.train_items,train = _train_arrays(preds, n_classes, train_targets, train_preds, in_subset, train_items)
+        for a,(v,i) in zip(self._arrays, [(v,i) for v,p in preds.items() for i in range(len(p))]):
+            if v in train: a.update(train[v][i], train_targets=self.train_targets, train_items=self.train_items)
         return self
 
     @property
@@ -775,6 +1126,16 @@ class Population:
     def seeds(self, variant:str) -> list: "Seeds of the variant's models, in the order of `preds`."; self._check(variant); return self.runs.seed[self.runs.variant==variant].tolist()
     def accuracy(self, variant:str) -> np.ndarray: "Top-1 accuracy of each model `[models]`."; return (self.preds(variant)==self.targets).mean(1)
     def modal(self, variant:str) -> np.ndarray: "The population's modal label per example (`modal_labels`)."; return modal_labels(self.preds(variant), self.n_classes)
+    def _train_stack(self, variant, key):
+        self._check(variant)
+        arrs = [a for a,v in zip(self._arrays, self.runs.variant) if v==variant]
+        if not all(key in a for a in arrs):
+            raise ValueError(f"variant {variant!r} has no training-set predictions: only the runs of a subset recipe (Recipe(subset=...)) are evaluated on the training set")
+        return np.stack([a[key] for a in arrs])
+    def train_preds(self, variant:str) -> np.ndarray: "Predicted classes on the whole training set `[models, training examples]` (runs trained on subsets)."; return self._train_stack(variant, 'train_preds')
+    def train_probs(self, variant:str) -> np.ndarray: "Class probabilities on the training set `[models, training examples, classes]` (runs trained on subsets)."; return self._train_stack(variant, 'train_probs')
+    def in_subset(self, variant:str) -> np.ndarray: "Whether each model trained on each training example, booleans `[models, training examples]`."; return self._train_stack(variant, 'in_subset')
+
     def definition(self, variant:str) -> dict|None:
         "How the variant's runs were made (its `variant_definition`); None for a population from arrays."
         self._check(variant)
