@@ -587,7 +587,8 @@ class CompressionInterpretation:
         pos = pd.Index(self.pop.index).get_indexer(top.index)
         if self.groups is not None: df['group'] = self.groups[pos]
         items = self.items if self.items is not None else getattr(self.pop, 'items', None)
-        if items is not None: df.insert(0, 'item', np.asarray(list(items), dtype=object)[pos])
+        if items is not None and list(items) != list(self.pop.index):   # an item column only where items are more than the index
+            df.insert(0, 'item', np.asarray(list(items), dtype=object)[pos])
         return df
 
     def plot_class_impact(self,

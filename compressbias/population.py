@@ -30,7 +30,7 @@ from .quantize import model_bits
 # %% auto #0
 __all__ = ['CLAIM_STALE_AFTER', 'CLAIM_HEARTBEAT', 'check_name', 'run_name', 'save_run', 'load_run', 'item_ids', 'one_cycle_fit',
            'seed_loaders', 'digits_learner', 'Recipe', 'subset_mask', 'variant_definition', 'fingerprint', 'train_run',
-           'choose_workers', 'run_population', 'Population', 'modal_labels']
+           'choose_workers', 'Population', 'modal_labels', 'run_population']
 
 # %% ../nbs/05_population.ipynb #9b1f3c20
 _NAME_RULE = "letters, digits and . _ - + (starting with a letter or digit, at most 100 characters, no '__' or '..')"
@@ -852,96 +852,6 @@ def _worker_pool(n:int, threads:int):
         pool.shutdown(wait=True, cancel_futures=True); raise   # an error or an interrupt: runs not yet started are not started
     finally: pool.shutdown(wait=True)
 
-# %% ../nbs/05_population.ipynb #ae840b25
-def _check_variants(variants) -> dict:
-    "{name: Recipe}, every name and recipe checked; a list of callback factories is a recipe of callbacks."
-    if not isinstance(variants, dict) or not variants:
-        raise ValueError(f"variants must be a non-empty dict {{name: Recipe or [callback factories]}}, got {variants!r}")
-    out = {check_name('each name in variants', name): _as_recipe(name, v) for name,v in variants.items()}
-    lower = [n.lower() for n in out]
-    same = sorted({n for n in out if lower.count(n.lower()) > 1})
-    if same: raise ValueError(f"variants {same} differ only in case: on macOS and Windows their files would be the same")
-    return out
-
-def _scan(path:Path) -> dict:
-    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning."
-    runs,odd = {},[]
-    for p in sorted(path.iterdir()):
-        if p.name.startswith('.') or p.name.endswith('.damaged') or not p.is_file(): continue
-        key = _parse_run_name(p.name)
-        if key: runs[key] = p
-        elif p.suffix.lower() == '.npz' or '__seed' in p.name: odd.append(p.name)
-    if odd: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
-    return runs
-
-def _wait_for(busy:list, executor):
-    "Wait for the runs other processes are training; take over (here or on `executor`) any whose process is gone."
-    if not busy: return
-    holders = sorted({_who(i) for i in (_claimed_by_other(_claim_file(a[3], a[1], a[2])) for a in busy) if i})
-    warnings.warn(f"{len(busy)} run(s) are being trained by another process ({'; '.join(holders) or 'finishing now'}): waiting for them")
-    while busy:
-        time.sleep(_POLL)
-        free = [a for a in busy if not _claimed_by_other(_claim_file(a[3], a[1], a[2]))]
-        busy = [a for a in busy if a not in free]
-        for a in free:
-            if (_try_run(*a) if executor is None else executor.submit(_try_run, *a).result()) is None: busy.append(a)
-
-def _train_all(jobs:list, executor):
-    "Train the jobs, here one after another or on `executor`, then wait for those that other processes hold."
-    busy = []
-    if executor is None:
-        for a in progress_bar(jobs, leave=False):
-            if _try_run(*a) is None: busy.append(a)
-    else:
-        futures = {executor.submit(_try_run, *a): a for a in jobs}
-        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
-            if f.result() is None: busy.append(futures[f])
-    _wait_for(busy, executor)
-
-def run_population(
-    make_learner:callable, # builds a fresh `Learner`; picklable (a module-level function or a `partial`) to use an executor
-    variants:dict, # {name: Recipe or [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)], 'wide': Recipe(learner=dict(width=64))}
-    seeds:list, # distinct seeds (integers from 0 to 2^32-2); each variant is trained once per seed
-    path:Path|str, # folder of the study, one file per run
-    fit:callable=None, # the fit recipe, `fit(learn, cbs)`, of every variant whose recipe has none; default `one_cycle_fit(10, 1e-2)`
-    executor:Executor|None=None, # where to run (a process pool, a Dask cluster's `client.get_executor()`); None: as `workers` says
-    ds_idx:int=1, # which set to evaluate (1: the valid set)
-    workers:int|str=1, # runs trained side by side: 1 here, one after another; n in n spawned processes; 'auto' as `choose_workers` decides
-) -> Population: # the whole study, finished runs included
-    "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
-    variants,seeds,workers = _check_variants(variants),_check_seeds(seeds),_check_workers(workers)
-    make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
-    if executor is not None and not callable(getattr(executor, 'submit', None)):
-        raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
-    if executor is not None and workers != 1: raise ValueError(f"give executor or workers, not both (workers={workers!r}): an executor decides where runs train")
-    path = _study_folder(path)
-    plans = {v: _plan(make_learner, v, r, fit, ds_idx) for v,r in variants.items()}
-    defs = {v: plan.definition(ds_idx) for v,plan in plans.items()}
-    for v,d in defs.items(): _warn_opaque(v, d)
-    found,sound = _scan(path),set()
-    for (v,s),fn in found.items():
-        if v not in variants: continue
-        try: rec,_ = _read_run(fn, v, s)
-        except _Damaged:
-            if s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
-            continue                                         # asked for: set aside and redone under the run's claim
-        _check_stored(fn, rec, defs[v]); sound.add((v,s))
-    _clean_temporaries(path)
-    jobs = [(plans[v], v, s, path, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
-    n,threads = (1,None) if executor is not None else choose_workers(len(jobs), workers)
-    if n > 1 and (why := _no_workers_because(plans, defs)):
-        if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
-        warnings.warn(f"workers='auto' trains here, one run after another: {why}"); n = 1
-    if n == 1: _train_all(jobs, executor)
-    else:
-        with _worker_pool(n, threads) as pool: _train_all(jobs, pool)
-    pop = Population(path, variants=list(variants))
-    if 'definition' in pop.runs:   # a run another process saved meanwhile must be of the same definition too
-        for r in pop.runs.itertuples():
-            if isinstance(r.definition, str) and r.fingerprint != fingerprint(defs[r.variant]):
-                _check_stored(path/run_name(r.variant, r.seed), dict(variant=r.variant, definition=r.definition), defs[r.variant])
-    return pop
-
 # %% ../nbs/05_population.ipynb #a8daa924
 def _rectangular(name:str, a) -> np.ndarray:
     try: return np.asarray(a)
@@ -1164,3 +1074,93 @@ def modal_labels(
     np.add.at(counts, (preds, np.broadcast_to(np.arange(preds.shape[1]), preds.shape)), 1)
     # argmax returns the first maximum: search the reversed classes so the last (largest) wins
     return top - 1 - counts[::-1].argmax(0)
+
+# %% ../nbs/05_population.ipynb #ae840b25
+def _check_variants(variants) -> dict:
+    "{name: Recipe}, every name and recipe checked; a list of callback factories is a recipe of callbacks."
+    if not isinstance(variants, dict) or not variants:
+        raise ValueError(f"variants must be a non-empty dict {{name: Recipe or [callback factories]}}, got {variants!r}")
+    out = {check_name('each name in variants', name): _as_recipe(name, v) for name,v in variants.items()}
+    lower = [n.lower() for n in out]
+    same = sorted({n for n in out if lower.count(n.lower()) > 1})
+    if same: raise ValueError(f"variants {same} differ only in case: on macOS and Windows their files would be the same")
+    return out
+
+def _scan(path:Path) -> dict:
+    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning."
+    runs,odd = {},[]
+    for p in sorted(path.iterdir()):
+        if p.name.startswith('.') or p.name.endswith('.damaged') or not p.is_file(): continue
+        key = _parse_run_name(p.name)
+        if key: runs[key] = p
+        elif p.suffix.lower() == '.npz' or '__seed' in p.name: odd.append(p.name)
+    if odd: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
+    return runs
+
+def _wait_for(busy:list, executor):
+    "Wait for the runs other processes are training; take over (here or on `executor`) any whose process is gone."
+    if not busy: return
+    holders = sorted({_who(i) for i in (_claimed_by_other(_claim_file(a[3], a[1], a[2])) for a in busy) if i})
+    warnings.warn(f"{len(busy)} run(s) are being trained by another process ({'; '.join(holders) or 'finishing now'}): waiting for them")
+    while busy:
+        time.sleep(_POLL)
+        free = [a for a in busy if not _claimed_by_other(_claim_file(a[3], a[1], a[2]))]
+        busy = [a for a in busy if a not in free]
+        for a in free:
+            if (_try_run(*a) if executor is None else executor.submit(_try_run, *a).result()) is None: busy.append(a)
+
+def _train_all(jobs:list, executor):
+    "Train the jobs, here one after another or on `executor`, then wait for those that other processes hold."
+    busy = []
+    if executor is None:
+        for a in progress_bar(jobs, leave=False):
+            if _try_run(*a) is None: busy.append(a)
+    else:
+        futures = {executor.submit(_try_run, *a): a for a in jobs}
+        for f in progress_bar(as_completed(futures), total=len(futures), leave=False):
+            if f.result() is None: busy.append(futures[f])
+    _wait_for(busy, executor)
+
+def run_population(
+    make_learner:callable, # builds a fresh `Learner`; picklable (a module-level function or a `partial`) to use an executor
+    variants:dict, # {name: Recipe or [callback factories]}, e.g. {'dense': [], 'prune90': [partial(PruneCallback, .9)], 'wide': Recipe(learner=dict(width=64))}
+    seeds:list, # distinct seeds (integers from 0 to 2^32-2); each variant is trained once per seed
+    path:Path|str, # folder of the study, one file per run
+    fit:callable=None, # the fit recipe, `fit(learn, cbs)`, of every variant whose recipe has none; default `one_cycle_fit(10, 1e-2)`
+    executor:Executor|None=None, # where to run (a process pool, a Dask cluster's `client.get_executor()`); None: as `workers` says
+    ds_idx:int=1, # which set to evaluate (1: the valid set)
+    workers:int|str=1, # runs trained side by side: 1 here, one after another; n in n spawned processes; 'auto' as `choose_workers` decides
+) -> Population: # the whole study, finished runs included
+    "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
+    variants,seeds,workers = _check_variants(variants),_check_seeds(seeds),_check_workers(workers)
+    make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
+    if executor is not None and not callable(getattr(executor, 'submit', None)):
+        raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    if executor is not None and workers != 1: raise ValueError(f"give executor or workers, not both (workers={workers!r}): an executor decides where runs train")
+    path = _study_folder(path)
+    plans = {v: _plan(make_learner, v, r, fit, ds_idx) for v,r in variants.items()}
+    defs = {v: plan.definition(ds_idx) for v,plan in plans.items()}
+    for v,d in defs.items(): _warn_opaque(v, d)
+    found,sound = _scan(path),set()
+    for (v,s),fn in found.items():
+        if v not in variants: continue
+        try: rec,_ = _read_run(fn, v, s)
+        except _Damaged:
+            if s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
+            continue                                         # asked for: set aside and redone under the run's claim
+        _check_stored(fn, rec, defs[v]); sound.add((v,s))
+    _clean_temporaries(path)
+    jobs = [(plans[v], v, s, path, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
+    n,threads = (1,None) if executor is not None else choose_workers(len(jobs), workers)
+    if n > 1 and (why := _no_workers_because(plans, defs)):
+        if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
+        warnings.warn(f"workers='auto' trains here, one run after another: {why}"); n = 1
+    if n == 1: _train_all(jobs, executor)
+    else:
+        with _worker_pool(n, threads) as pool: _train_all(jobs, pool)
+    pop = Population(path, variants=list(variants))
+    if 'definition' in pop.runs:   # a run another process saved meanwhile must be of the same definition too
+        for r in pop.runs.itertuples():
+            if isinstance(r.definition, str) and r.fingerprint != fingerprint(defs[r.variant]):
+                _check_stored(path/run_name(r.variant, r.seed), dict(variant=r.variant, definition=r.definition), defs[r.variant])
+    return pop
