@@ -17,9 +17,9 @@ from sklearn.model_selection import train_test_split
 from .core import check_choice, check_number
 
 # %% auto #0
-__all__ = ['DIGIT_COLORS', 'META_COLUMNS', 'stratified_split', 'check_tail', 'subsample_tail', 'flip_labels', 'assign_colors',
-           'colorize', 'IndexLookup', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn', 'cifar10_data',
-           'cifar10_dls']
+__all__ = ['DIGIT_COLORS', 'META_COLUMNS', 'CIFAR10_CLASSES', 'stratified_split', 'check_tail', 'subsample_tail', 'flip_labels',
+           'assign_colors', 'colorize', 'IndexLookup', 'TeachingData', 'build_meta', 'teaching_digits', 'digits_cnn',
+           'cifar10_data', 'cifar10_dls', 'fake_cifar10']
 
 # %% ../nbs/00_data.ipynb #7418cbd1
 _SEED_INTERVAL = '[0, 4294967295]'   # the seeds numpy's and scikit-learn's generators accept (0 to 2**32-1)
@@ -320,11 +320,47 @@ def cifar10_data(
 
 def cifar10_dls(
     bs:int=128, # batch size, at least 1
-    **kwargs # passed on to `cifar10_data`
+    num_workers:int|None=None, # processes decoding the images; None: fastai's default (one per core, up to 16); 0: none, all in this process
+    **kwargs # passed on to `cifar10_data` (`tail`, `noise`, `seed`, `path`)
 ) -> DataLoaders: # with the `TeachingData` as `.data` and its table as `.meta`
-    "CIFAR-10 `DataLoaders` (downloads it), keeping the ground-truth table at hand as `dls.meta`."
+    "CIFAR-10 `DataLoaders` (downloaded, unless `path=` names a folder), keeping the ground-truth table at hand as `dls.meta`."
     bs = check_number('bs', bs, '[1, inf)', integer=True)   # before the download
+    if num_workers is not None: num_workers = check_number('num_workers', num_workers, '[0, inf)', integer=True)
     data = cifar10_data(**kwargs)
-    dls = data.dls(bs=bs)
+    dls = data.dls(bs=bs, **({} if num_workers is None else dict(num_workers=num_workers)))
     dls.data,dls.meta = data,data.meta
     return dls
+
+# %% ../nbs/00_data.ipynb #7d740c02
+CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']   # CIFAR's order, also the sorted one
+
+def _fake_image(
+    c:int, # class index
+    rng:np.random.Generator, # source of randomness
+) -> np.ndarray: # [32, 32, 3] uint8
+    "A 32x32 RGB image of class `c`: the class's color, striped in the class's direction, at a random brightness and phase, under noise."
+    yy,xx = np.mgrid[:32, :32] / 32
+    angle = np.pi * c / 10
+    stripes = np.sin(2*np.pi*3*(xx*np.cos(angle) + yy*np.sin(angle)) + rng.uniform(0, 2*np.pi))
+    color = np.array(list(DIGIT_COLORS.values())[c])
+    img = color * rng.uniform(.5, 1) * (.6 + .4*stripes[..., None]) + rng.normal(0, .25, (32, 32, 3))
+    return (img.clip(0, 1) * 255).round().astype(np.uint8)
+
+def fake_cifar10(
+    path:Path|str, # a new or empty folder to write the images into
+    n_train:int=20, # training images per class, at least 1
+    n_test:int=5, # test images per class, at least 1
+    seed:int=0, # an integer in [0, 2**32-1]; the same arguments write byte-identical images
+) -> Path: # `path`, ready for `cifar10_data(path=...)`
+    "Write a small, learnable stand-in for CIFAR-10 into `path`: `train/<class>/*.png` and `test/<class>/*.png`, 32x32 RGB, CIFAR's class names."
+    if not isinstance(path, (str, Path)): raise ValueError(f"path must be a folder (str or Path), got {type(path).__name__}")
+    n_train,n_test = check_number('n_train', n_train, '[1, inf)', integer=True),check_number('n_test', n_test, '[1, inf)', integer=True)
+    seed,path = check_number('seed', seed, _SEED_INTERVAL, integer=True),Path(path)
+    # writing into a folder that holds images already would mix them into the data set
+    if path.exists() and (not path.is_dir() or any(path.iterdir())): raise ValueError(f"path: {path} is not a new or empty folder; fake_cifar10 writes into one")
+    rng = np.random.default_rng(seed)
+    for split,n in (('train', n_train), ('test', n_test)):
+        for c,name in enumerate(CIFAR10_CLASSES):
+            (path/split/name).mkdir(parents=True)
+            for i in range(n): PILImage.create(_fake_image(c, rng)).save(path/split/name/f'{i:05d}.png')
+    return path
