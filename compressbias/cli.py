@@ -97,7 +97,7 @@ def _count(n:int, what:str) -> str: return f"{n} {what}{'s' if n != 1 else ''}"
 def _announce(o:dict, plan:dict) -> list:
     "What the demo is about to do, in a few lines."
     v = list(o['variants'])
-    lines = [f"compressbias-demo: {', '.join(v[:-1])} and {v[-1]} populations of digits_cnn on the coloured digits, "
+    lines = [f"compressbias-demo: {', '.join(v[:-1])} and {v[-1]} populations of digits_cnn on the colored digits, "
              f"{_count(o['seeds'], 'seed')} each, {_count(o['epochs'], 'epoch')} per model.",
              f"Study folder: {plan['folder']}"]
     if plan['others'] or plan['old']:
@@ -426,16 +426,16 @@ def _fig_pies(pop, data, base, comp, k=16):
     n = int((cs.modal_base != cs.modal_comp).sum())
     fig.suptitle(f"{comp} vs {base}: the {len(top)} PIEs (of {n}) whose votes moved most\n"
                  f"each titled: true class / {base} majority label / {comp} majority label", fontsize='medium')
-    if _is_digits(data):   # the colours carry the groups: the key gives each class's training colour
+    if _is_digits(data):   # the colors carry the groups: the key gives each class's training color
         from matplotlib.patches import Patch
         from compressbias.data import DIGIT_COLORS
         fig.legend(handles=[Patch(color=rgb, label=str(c)) for c,rgb in enumerate(DIGIT_COLORS.values())], loc='outside lower center',
                    ncols=len(DIGIT_COLORS), fontsize='small', frameon=False, handlelength=1.2,
-                   title="each class's training colour: a digit in its class's colour is aligned, in any other colour conflicting", title_fontsize='small')
+                   title="each class's training color: a digit in its class's color is aligned, in any other color conflicting", title_fontsize='small')
     return fig,len(top)
 
 def _is_digits(data) -> bool:
-    "Whether `data` is the coloured teaching digits, whose colour says the group."
+    "Whether `data` is the colored teaching digits, whose color says the group."
     meta = getattr(data, 'meta', None)
     return isinstance(meta, pd.DataFrame) and 'color' in meta and 'group' in meta and set(meta.group.astype(str)) <= {'aligned', 'conflicting'}
 
@@ -458,8 +458,8 @@ def _captions(tables:dict, base:str) -> dict:
         if pi is not None and 'pie' in pi and pi.pie.any():
             caps[f'pies_{comp}.png'] = (
                 f"The PIEs of {comp} whose votes moved most ({min(16, int(pi.pie.sum()))} of {int(pi.pie.sum())}), each titled with its true class and the majority label of "
-                f"the {base} and the {comp} models. A digit wears its class's training colour when it is aligned and another colour when it is conflicting: "
-                f"look at how many PIEs wear an unusual colour.")
+                f"the {base} and the {comp} models. A digit wears its class's training color when it is aligned and another color when it is conflicting: "
+                f"look at how many PIEs wear an unusual color.")
     return caps
 
 # %% ../nbs/08_cli.ipynb #a125bd20
@@ -671,7 +671,7 @@ def demo(
     epochs:int=6, # epochs per model, at least 1
     workers:int|str=None, # runs side by side: left out or 1 here, one after another; n processes; 'auto' (`choose_workers` decides)
 ) -> Path: # the folder of the report
-    "Train dense, pruned and quantized populations on the coloured teaching digits, and report what compression changes, and for whom."
+    "Train dense, pruned and quantized populations on the colored teaching digits, and report what compression changes, and for whom."
     return _run(_options(out, seeds, sparsity, bits, epochs, workers))
 
 class _Parser(argparse.ArgumentParser):

@@ -203,8 +203,8 @@ def seed_loaders(
 
 # %% ../nbs/05_population.ipynb #d1bcfb22
 def digits_learner(
-    colored:bool=True, # the coloured digits (majority and minority groups)
-    bias:float=0.95, # fraction of each training class wearing its own colour
+    colored:bool=True, # the colored digits (majority and minority groups)
+    bias:float=0.95, # fraction of each training class wearing its own color
     tail:dict|None=None, # long tail, as in `teaching_digits`
     noise:float=0.0, # label noise, as in `teaching_digits`
     data_seed:int=0, # seed of the data set (the same for every model of a population)
