@@ -34,9 +34,10 @@ def main():
     # a fresh process per notebook, so no notebook sees another's state (IPython even replaces __main__)
     # (a one-process executor per notebook: its worker is not a daemon, so a notebook may start processes of its own,
     # and this works on Python 3.10, where ProcessPoolExecutor has no max_tasks_per_child)
+    timeout = int(cfg.get('cell_timeout', 600)) or None   # per cell, from pyproject's [tool.nbdev] as nbdev-test reads it
     def run_one(f):
         with ProcessPoolExecutor(1, mp_context=mp.get_context('spawn')) as ex:
-            return ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root).result()
+            return ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root, cell_timeout=timeout).result()
     with ThreadPoolExecutor(a.n_workers) as pool:
         for fn,fut in zip(files, [pool.submit(run_one, f) for f in files]):
             ok,secs = fut.result()
