@@ -453,8 +453,9 @@ class CompressionInterpretation:
         _variant_preds(pop, base, comp)
         if data is not None:
             from compressbias.viz import ExampleSource
-            ExampleSource(data)   # a `ValueError` now, not at the first picture
-        store_attr('pop,base,comp,data,items')
+            ExampleSource(data).check_population(pop, items)   # a `ValueError` now (data of another kind, size or order), not wrong pictures later
+        store_attr('pop,base,comp,data')
+        self.items = np.asarray(_items(pop) if items is None else items)   # what each example is: `pop.items` unless given
         self.meta = meta if meta is not None or not _is_df(getattr(data, 'meta', None)) else data.meta
         self.groups = None if groups is None else self._resolve(groups, meta)
 
@@ -498,8 +499,8 @@ class CompressionInterpretation:
         k = next((q.shape[-1] for q in (qb, qc) if q is not None), None)
         if n_classes is None and k is not None: n_classes = k
         probs = {nb: qb, nc: qc} if qb is not None and qc is not None else None
-        pop = Population.from_arrays(targets, {nb: pb, nc: pc}, probs=probs, n_classes=n_classes, index=index)
-        return cls(pop, nb, nc, groups, data, meta, items)
+        pop = Population.from_arrays(targets, {nb: pb, nc: pc}, probs=probs, n_classes=n_classes, index=index, items=items)   # `pop.items`, as a run's
+        return cls(pop, nb, nc, groups, data, meta)
 
     @classmethod
     def from_learners(cls,
