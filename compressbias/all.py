@@ -10,3 +10,4 @@ from .population import *
 from .bias import *
 from .viz import *
 from .privacy import *
+from .memorization import *

@@ -48,8 +48,6 @@ def demo_variants(
 _LEARNER = partial(digits_learner, colored=True)
 _LR = 1e-2
 
-def _has_workers() -> bool: return 'workers' in inspect.signature(run_population).parameters
-
 def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executor=None) -> dict:
     "Every option checked, before anything is printed or trained: a `ValueError` naming the first bad one."
     if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
@@ -57,10 +55,8 @@ def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executo
     seeds = check_number('seeds', seeds, '[2, inf)', integer=True)   # a t-test needs two models per variant
     variants = demo_variants(sparsity, bits)
     epochs = check_number('epochs', epochs, '[1, inf)', integer=True)
-    if workers is not None:
-        workers = check_number('workers', workers, '[1, inf)', integer=True)
-        if workers > 1 and not _has_workers():
-            raise ValueError(f"workers must be 1 or left out: this compressbias trains one run at a time (its run_population has no workers= yet); got {workers}")
+    if workers is not None and not (isinstance(workers, str) and workers == 'auto'):
+        workers = check_number("workers (or 'auto')", workers, '[1, inf)', integer=True)
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
     return dict(out=Path(out), seeds=seeds, variants=variants, epochs=epochs, workers=workers, executor=executor,
@@ -101,7 +97,7 @@ def _count(n:int, what:str) -> str: return f"{n} {what}{'s' if n != 1 else ''}"
 def _announce(o:dict, plan:dict) -> list:
     "What the demo is about to do, in a few lines."
     v = list(o['variants'])
-    lines = [f"compressbias-demo: {', '.join(v[:-1])} and {v[-1]} populations of digits_cnn on the coloured digits, "
+    lines = [f"compressbias-demo: {', '.join(v[:-1])} and {v[-1]} populations of digits_cnn on the colored digits, "
              f"{_count(o['seeds'], 'seed')} each, {_count(o['epochs'], 'epoch')} per model.",
              f"Study folder: {plan['folder']}"]
     if plan['others'] or plan['old']:
@@ -140,8 +136,8 @@ def _study(o:dict, plan:dict) -> Population:
     "Train what `plan` says is missing, then load the study (run_population checks every run's definition) with the seeds asked for."
     kw = {}
     if o['executor'] is not None: kw['executor'] = o['executor']
-    if _has_workers() and o['workers'] is not None: kw['workers'] = o['workers']
-    here = o['executor'] is None and (not _has_workers() or o['workers'] == 1)
+    if o['workers'] is not None: kw['workers'] = o['workers']
+    here = o['executor'] is None and o['workers'] in (None, 1)   # here, one run after another, each one reported
     if here: _train_here(o, plan)
     fps = {v: fingerprint(variant_definition(_LEARNER, cbs, plan['fit'])) for v,cbs in o['variants'].items()}
     pop = None
@@ -160,7 +156,7 @@ def demo_study(
     bits:int=4, # weight bits of the quantized variant
     epochs:int=6, # epochs per model
     executor=None, # a `concurrent.futures.Executor` to train on, or None
-    workers:int|None=None, # processes to train on, passed to `run_population` where it takes `workers=` (None: its default)
+    workers:int|str|None=None, # runs trained side by side, passed to `run_population`: None or 1 here, one after another; n processes; 'auto'
 ) -> Population: # the models of seeds 0 to `seeds`-1, and only those
     "Train (or resume) the demo's populations, saying which runs it reuses and which it trains, and return the seeds asked for."
     o = _options(out, seeds, sparsity, bits, epochs, workers, executor)
@@ -430,16 +426,16 @@ def _fig_pies(pop, data, base, comp, k=16):
     n = int((cs.modal_base != cs.modal_comp).sum())
     fig.suptitle(f"{comp} vs {base}: the {len(top)} PIEs (of {n}) whose votes moved most\n"
                  f"each titled: true class / {base} majority label / {comp} majority label", fontsize='medium')
-    if _is_digits(data):   # the colours carry the groups: the key gives each class's training colour
+    if _is_digits(data):   # the colors carry the groups: the key gives each class's training color
         from matplotlib.patches import Patch
         from compressbias.data import DIGIT_COLORS
         fig.legend(handles=[Patch(color=rgb, label=str(c)) for c,rgb in enumerate(DIGIT_COLORS.values())], loc='outside lower center',
                    ncols=len(DIGIT_COLORS), fontsize='small', frameon=False, handlelength=1.2,
-                   title="each class's training colour: a digit in its class's colour is aligned, in any other colour conflicting", title_fontsize='small')
+                   title="each class's training color: a digit in its class's color is aligned, in any other color conflicting", title_fontsize='small')
     return fig,len(top)
 
 def _is_digits(data) -> bool:
-    "Whether `data` is the coloured teaching digits, whose colour says the group."
+    "Whether `data` is the colored teaching digits, whose color says the group."
     meta = getattr(data, 'meta', None)
     return isinstance(meta, pd.DataFrame) and 'color' in meta and 'group' in meta and set(meta.group.astype(str)) <= {'aligned', 'conflicting'}
 
@@ -462,8 +458,8 @@ def _captions(tables:dict, base:str) -> dict:
         if pi is not None and 'pie' in pi and pi.pie.any():
             caps[f'pies_{comp}.png'] = (
                 f"The PIEs of {comp} whose votes moved most ({min(16, int(pi.pie.sum()))} of {int(pi.pie.sum())}), each titled with its true class and the majority label of "
-                f"the {base} and the {comp} models. A digit wears its class's training colour when it is aligned and another colour when it is conflicting: "
-                f"look at how many PIEs wear an unusual colour.")
+                f"the {base} and the {comp} models. A digit wears its class's training color when it is aligned and another color when it is conflicting: "
+                f"look at how many PIEs wear an unusual color.")
     return caps
 
 # %% ../nbs/08_cli.ipynb #a125bd20
@@ -641,7 +637,7 @@ def _secs(s:float) -> str: return f'{s:.1f} s' if s < 10 else f'{s:.0f} s'
 
 def _header(o, plan, argv, secs) -> dict:
     return {'command': argv or 'demo() in Python', 'settings': f"{o['seeds']} seeds per variant, {o['epochs']} epochs per model, "
-            f"sparsity {o['sparsity']:g}, {o['bits']} bits, " + (f"workers: {o['workers'] or 'as run_population chooses'}" if _has_workers() else 'one run at a time'),
+            f"sparsity {o['sparsity']:g}, {o['bits']} bits, " + ('one run at a time' if o['workers'] in (None, 1) else f"workers: {o['workers']}"),
             'study folder': str(plan['folder']),
             'runs': f"{len(plan['runs'])} reported (seeds 0 to {o['seeds']-1}); {len(plan['reuse'])} reused, {len(plan['train'])} trained by this call",
             'time (measured)': f"loading torch and fastai {_secs(_LOAD_SECS)}, training {_secs(secs['train'])}, the analysis {_secs(secs['analysis'])}",
@@ -673,9 +669,9 @@ def demo(
     sparsity:float=0.9, # target sparsity of the pruned variant, in [0, 1)
     bits:int=4, # weight bits of the quantized variant: 2 to 8, or 16
     epochs:int=6, # epochs per model, at least 1
-    workers:int=None, # processes to train on (default: run_population's choice)
+    workers:int|str=None, # runs side by side: left out or 1 here, one after another; n processes; 'auto' (`choose_workers` decides)
 ) -> Path: # the folder of the report
-    "Train dense, pruned and quantized populations on the coloured teaching digits, and report what compression changes, and for whom."
+    "Train dense, pruned and quantized populations on the colored teaching digits, and report what compression changes, and for whom."
     return _run(_options(out, seeds, sparsity, bits, epochs, workers))
 
 class _Parser(argparse.ArgumentParser):

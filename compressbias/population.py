@@ -203,8 +203,8 @@ def seed_loaders(
 
 # %% ../nbs/05_population.ipynb #d1bcfb22
 def digits_learner(
-    colored:bool=True, # the coloured digits (majority and minority groups)
-    bias:float=0.95, # fraction of each training class wearing its own colour
+    colored:bool=True, # the colored digits (majority and minority groups)
+    bias:float=0.95, # fraction of each training class wearing its own color
     tail:dict|None=None, # long tail, as in `teaching_digits`
     noise:float=0.0, # label noise, as in `teaching_digits`
     data_seed:int=0, # seed of the data set (the same for every model of a population)
@@ -554,10 +554,14 @@ def _claim(fn:Path) -> str|None:
         except FileExistsError:
             if attempt or not _take_over(fn): return None
             continue
-        with _HELD_LOCK: _HELD[_key(fn)] = token
-        with os.fdopen(fd, 'w') as f:
-            json.dump(dict(pid=os.getpid(), host=_HOST, started=time.strftime('%Y-%m-%d %H:%M:%S'), token=token), f)
-            f.flush(); os.fsync(f.fileno())
+        try:
+            with _HELD_LOCK: _HELD[_key(fn)] = token
+            with os.fdopen(fd, 'w') as f:
+                json.dump(dict(pid=os.getpid(), host=_HOST, started=time.strftime('%Y-%m-%d %H:%M:%S'), token=token), f)
+                f.flush(); os.fsync(f.fileno())
+        except BaseException:   # interrupted (Ctrl-C) while writing it: leave no claim behind
+            with _HELD_LOCK: _HELD.pop(_key(fn), None)
+            fn.unlink(missing_ok=True); raise
         return token
     return None
 
@@ -722,25 +726,29 @@ def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definitio
     fn,claim = path/run_name(variant, seed),_claim_file(path, variant, seed)
     token = _claim(claim)
     if token is None: return None
-    with _Holding(claim, token):
-        if fn.exists():
-            try:
-                rec,_ = _read_run(fn, variant, seed)
-                _check_stored(fn, rec, definition)
-                return fn                                    # finished, here or by another process
-            except _Damaged as e: _set_aside(fn, str(e))
-        for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
-        return _train(plan, variant, seed, path, ds_idx, definition)
+    try:
+        with _Holding(claim, token):
+            if fn.exists():
+                try:
+                    rec,_ = _read_run(fn, variant, seed)
+                    _check_stored(fn, rec, definition)
+                    return fn                                    # finished, here or by another process
+                except _Damaged as e: _set_aside(fn, str(e))
+            for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
+            return _train(plan, variant, seed, path, ds_idx, definition)
+    finally: _release(claim, token)   # also when Ctrl-C came before the block held it (releasing twice does nothing)
 
 def _set_aside_claimed(path:Path, variant:str, seed:int):
     "Set a damaged run file aside under the run's claim (so no process that is redoing it loses its work); leave it while another holds it."
     claim = _claim_file(path, variant, seed)
     token = _claim(claim)
     if token is None: return
-    with _Holding(claim, token):
-        fn = path/run_name(variant, seed)
-        try: _read_run(fn, variant, seed)
-        except _Damaged as e: _set_aside(fn, str(e), redo=False)
+    try:
+        with _Holding(claim, token):
+            fn = path/run_name(variant, seed)
+            try: _read_run(fn, variant, seed)
+            except _Damaged as e: _set_aside(fn, str(e), redo=False)
+    finally: _release(claim, token)
 
 def _warn_opaque(variant:str, definition:dict):
     parts = _opaque(definition)

@@ -32,7 +32,7 @@ def tiny_learner(
     cbs=(), # callbacks of the Learner
     seed:int=0, # seed of the initialisation and the shuffle
     bs:int=64, # batch size
-    data=None, # a `TeachingData`; default: the coloured teaching digits
+    data=None, # a `TeachingData`; default: the colored teaching digits
     width:int=8, # channels of `digits_cnn`'s first conv
     model:callable|None=None, # makes the model instead of `digits_cnn` (called after seeding, so it is the same every time)
     **kwargs # passed on to `data.dls` (`shuffle`, `drop_last`, ...)

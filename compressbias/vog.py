@@ -132,7 +132,7 @@ def input_grads(
 def pixel_maps(
     grads:Tensor|tuple, # gradients of one snapshot: [N, C, H, W] (images), [N, ...] (anything else), or a tuple of them
 ) -> Tensor: # [N, P]: one flat map per example
-    "Average image gradients over colour channels (keeping the sign), flatten each example's map, and join the maps of several inputs."
+    "Average image gradients over color channels (keeping the sign), flatten each example's map, and join the maps of several inputs."
     gs = grads if isinstance(grads, (tuple, list)) else (grads,)
     gs = [torch.as_tensor(g) if isinstance(g, np.ndarray) else g for g in gs]
     if not gs or not all(isinstance(g, Tensor) and g.ndim>=1 for g in gs) or len({len(g) for g in gs})>1:

@@ -2,9 +2,11 @@
 
     python tools/save_outputs.py nbs/00_data.ipynb [more notebooks]
 
-Runs each notebook as nbdev-test does (skipping `#| slow` and `#| cuda` cells), writes the outputs back,
-then tidies them: a progress bar's `\\r` updates are collapsed to what a terminal would finally show (so
-fastai's epoch table remains) and warnings printed to stderr are dropped. Run `nbdev-clean` afterwards.
+Runs each notebook as nbdev-test does (skipping `#| slow` and `#| cuda` cells), writes the outputs back
+with figures as plain PNG at the figure's own size (execnb's default, 'retina', stores twice the pixels the
+page shows, and made notebooks several times larger than what readers see), then tidies them: a progress
+bar's `\\r` updates are collapsed to what a terminal would finally show (so fastai's epoch table remains)
+and warnings printed to stderr are dropped. Run `nbdev-clean` afterwards.
 """
 import json, re, sys
 from pathlib import Path
@@ -34,6 +36,8 @@ def tidy_nb(path):
 if __name__ == '__main__':
     from nbdev.config import get_config
     from nbdev.test import test_nb
+    from execnb.shell import CaptureShell
+    CaptureShell.__init__.__defaults__ = tuple('png' if d == 'retina' else d for d in CaptureShell.__init__.__defaults__)
     cfg = get_config()
     for p in sys.argv[1:]:
         ok,secs = test_nb(Path(p).resolve(), skip_flags=cfg.tst_flags.split(), basepath=cfg.config_path, save=True)
