@@ -14,7 +14,7 @@ from scipy import stats
 from fastcore.basics import store_attr, ifnone
 from fastcore.foundation import L
 from .core import check_choice, check_number
-from .population import Population
+from .population import Population, item_ids, _file_root
 
 # %% auto #0
 __all__ = ['recalls', 'adjust_p', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'resolve_groups',
@@ -424,17 +424,6 @@ def _to_numpy(a):
     "An array from a numpy array, list or (CPU or GPU) tensor."
     return a.detach().cpu().numpy() if hasattr(a, 'detach') else np.asarray(a)
 
-def _dl_items(dl, root=None) -> list|None:
-    "The identity of each item of `dl`: integers as they are, paths relative to `root` (the data's folder), a DataFrame's index."
-    items = getattr(dl, 'items', None)
-    if items is None: return None
-    if isinstance(items, pd.DataFrame): return items.index.tolist()
-    def ident(o):
-        if not isinstance(o, Path): return o
-        try: return o.relative_to(root).as_posix() if root is not None else o.as_posix()
-        except ValueError: return o.as_posix()
-    return [ident(o) for o in items]
-
 def _names(names):
     "Two distinct variant names for a population made here."
     if not (isinstance(names, (tuple, list)) and len(names) == 2 and all(isinstance(n, str) and n for n in names) and names[0] != names[1]):
@@ -464,8 +453,9 @@ class CompressionInterpretation:
         _variant_preds(pop, base, comp)
         if data is not None:
             from compressbias.viz import ExampleSource
-            ExampleSource(data)   # a `ValueError` now, not at the first picture
-        store_attr('pop,base,comp,data,items')
+            ExampleSource(data).check_population(pop, items)   # a `ValueError` now (data of another kind, size or order), not wrong pictures later
+        store_attr('pop,base,comp,data')
+        self.items = np.asarray(_items(pop) if items is None else items)   # what each example is: `pop.items` unless given
         self.meta = meta if meta is not None or not _is_df(getattr(data, 'meta', None)) else data.meta
         self.groups = None if groups is None else self._resolve(groups, meta)
 
@@ -509,8 +499,8 @@ class CompressionInterpretation:
         k = next((q.shape[-1] for q in (qb, qc) if q is not None), None)
         if n_classes is None and k is not None: n_classes = k
         probs = {nb: qb, nc: qc} if qb is not None and qc is not None else None
-        pop = Population.from_arrays(targets, {nb: pb, nc: pc}, probs=probs, n_classes=n_classes, index=index)
-        return cls(pop, nb, nc, groups, data, meta, items)
+        pop = Population.from_arrays(targets, {nb: pb, nc: pc}, probs=probs, n_classes=n_classes, index=index, items=items)   # `pop.items`, as a run's
+        return cls(pop, nb, nc, groups, data, meta)
 
     @classmethod
     def from_learners(cls,
@@ -541,8 +531,10 @@ class CompressionInterpretation:
             raise ValueError("the Learners were evaluated on different examples (their targets differ): give them the same dl")
         first = learners['base_learners'][0]
         src = dl if dl is not None else first.dls.valid
-        items = _dl_items(src, getattr(first.dls, 'path', None))
-        index = np.asarray(items) if items is not None and len(items) and all(isinstance(i, (int, np.integer)) for i in items) else None
+        # the items as `run_population` names them (`item_ids`), so that one metadata table serves both; a dl given is named
+        # from the folder of the Learners' own data (their `path`, or the common parent of their files and the dl's)
+        items = item_ids(first.dls, 1) if dl is None else item_ids(dl, root=_file_root(first.dls, [*first.dls.loaders, dl]))
+        index = items if items.dtype.kind == 'i' else None   # integer items (the teaching data's) are the examples' indices, as in a run
         return cls.from_preds(targets, np.stack([p for p,_ in out['base_learners']]), np.stack([p for p,_ in out['comp_learners']]),
                               groups, ifnone(data, src), meta, names=(nb, nc), index=index, items=items)
 

@@ -6,7 +6,8 @@ Docs: https://compressbias.github.io/compressbias/viz.html.md"""
 
 # %% ../nbs/07_viz.ipynb #2347fc33
 from __future__ import annotations
-import numbers
+import numbers, os
+from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.all import *
@@ -16,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 from fastai.torch_core import show_image
 from .core import check_choice, check_number
-from .bias import class_impact, pies, resolve_groups
+from .bias import class_impact, pies, resolve_groups, _items
 from .population import Population
 
 # %% auto #0
@@ -205,7 +206,8 @@ class ExampleSource:
         items = getattr(ds, 'items', None)
         if items is None: items = range(len(ds))
         # examples are named as a population names them: by the items where they are integers, else by position
-        self.keys = pd.Index(list(items)) if _int_items(items) else pd.RangeIndex(len(ds))
+        self.by_position = not _int_items(items)
+        self.keys = pd.RangeIndex(len(ds)) if self.by_position else pd.Index(list(items))
         self.ds,self.vocab = ds,(None if vocab is None else list(vocab))
 
     def __len__(self): return len(self.keys)
@@ -219,6 +221,25 @@ class ExampleSource:
         try: y = int(y)
         except (TypeError, ValueError): raise ValueError(f"data: example {i!r} has target {y!r}, not a single class index") from None
         return y,y
+
+    def check_population(self,
+        pop:Population, # the population whose examples these should be
+        items=None, # the identity of each of its examples (default: `pop.items`)
+    ):
+        "A `ValueError` unless these are the examples `pop` was evaluated on: every one of them here and, where examples are named by position, as many and, for files, the same file at each position."
+        missing = pd.Index(pop.index).difference(self.keys)
+        if len(missing): raise ValueError(f"data has no example {missing[0]} of the population: pass the data it was evaluated on")
+        if self.teaching or not self.by_position: return   # examples named by index: looked up, whatever the order
+        n = len(pop.targets)
+        if len(self) != n: raise ValueError(f"data has {len(self)} examples and the population {n}: pass the data it was evaluated on (of DataLoaders, the valid set is used)")
+        items,files = list(_items(pop) if items is None else items),getattr(self.ds, 'items', None)
+        if files is None or isinstance(files, pd.DataFrame) or len(files) != n: return
+        if not (all(isinstance(i, str) for i in items) and all(isinstance(f, (str, os.PathLike)) for f in files)): return
+        for pos,(i,f) in enumerate(zip(items, files)):
+            f = Path(f).as_posix()
+            if f != i and not f.endswith('/' + i):
+                raise ValueError(f"data does not hold the population's files in its order: example {pos} is {str(i)!r} in the population, {f} in data. "
+                                 "Pass the data it was evaluated on, unchanged (a file added to or removed from a folder moves every later position)")
 
     def show(self, i, ax:plt.Axes, title:str):
         "Draw example `i` on `ax`: a `TeachingData`'s `get_x`, else the fastai set's own decoding and `show`."
@@ -482,8 +503,7 @@ class Explorer:
         vs = pop.variants
         base,comp = check_choice('base', ifnone(base, vs[0]), vs),check_choice('comp', ifnone(comp, vs[-1]), vs)
         max_n,ncols = check_number('max_n', max_n, '[1, inf)', integer=True),check_number('ncols', ncols, '[1, inf)', integer=True)
-        missing = pd.Index(pop.index).difference(src.keys)
-        if len(missing): raise ValueError(f"data has no example {missing[0]} of the population: pass the data it was evaluated on")
+        src.check_population(pop)
         vocab = src.vocab if src.vocab is not None else [str(c) for c in range(pop.n_classes)]
         if len(vocab) != pop.n_classes: raise ValueError(f"data has {len(vocab)} classes and the population {pop.n_classes}: pass the data it was evaluated on")
         if groups is None and src.teaching and 'group' in data.meta: groups = data.meta.group
