@@ -65,61 +65,97 @@ def memorization_scores(
                         index=pd.RangeIndex(correct.shape[1], name='example'))
 
 # %% ../nbs/10_memorization.ipynb #b487d431
-def _influence_counts(correct_test, in_subset) -> tuple:
-    "Checked inputs as counts: models right on j among those with i `[train, test]`, in all `[test]`, models with i `[train]`, models."
+_BLOCK = 1 << 20   # elements of a [train, test] block worked on at once: bounds the temporaries (a few MB each), whatever the data's size
+
+def _influence_inputs(correct_test, in_subset) -> tuple:
+    "Checked inputs: who trained on what, float32 `[train, models]`; correct answers, float32 `[models, test]`; models right on each test example `[test]`; models with each training example `[train]`; models."
     c,ins = _binary('correct_test', correct_test),_binary('in_subset', in_subset)
     if len(c) != len(ins):
         raise ValueError(f"correct_test and in_subset must have one row per model, for the same models: got {len(c)} and {len(ins)} rows")
     cf = c.astype(np.float32)                            # counts are exact in float32 up to 2**24 models
-    return ins.T.astype(np.float32) @ cf,cf.sum(0),ins.sum(0),len(ins)
+    return ins.T.astype(np.float32),cf,cf.sum(0),ins.sum(0),len(ins)
 
 def _influence(k_in, k_all, n_in, m) -> np.ndarray:
-    "infl = k_in/n_in - (k_all - k_in)/n_out per pair; rows of examples always in or never in are NaN."
+    "infl = k_in/n_in - (k_all - k_in)/n_out per pair, written over `k_in` (float32 counts `[train, test]`) a block of rows at a time; rows of examples always in or never in are NaN."
     n_out = m - n_in
-    ok = (n_in > 0) & (n_out > 0)
+    rows = max(1, _BLOCK // max(k_in.shape[1], 1))
     with np.errstate(invalid='ignore', divide='ignore'):
-        infl = k_in/n_in[:, None].astype(np.float32) - (k_all[None] - k_in)/n_out[:, None].astype(np.float32)
-    infl[~ok] = np.nan
-    return infl
+        for s in range(0, len(k_in), rows):
+            r = slice(s, s + rows)
+            b = k_in[r].astype(np.float64)                # float64 in the block only: each float32 result is correctly rounded
+            k_in[r] = b/n_in[r, None] - (k_all[None] - b)/n_out[r, None]
+    k_in[(n_in == 0) | (n_out == 0)] = np.nan
+    return k_in
 
 def influence_scores(
     correct_test, # booleans (or 0/1) `[models, test examples]`: whether each model classifies each test example correctly
     in_subset, # booleans (or 0/1) `[models, training examples]`: whether each model trained on each training example
 ) -> np.ndarray: # float32 `[training examples, test examples]`
     "Feldman & Zhang's influence of each training example i on each test example j, P(correct on j | i trained on) - P(correct on j | not), from one matrix product; rows of training examples in every subset or none are NaN (with a warning)."
-    k_in,k_all,n_in,m = _influence_counts(correct_test, in_subset)
+    ins_t,c,k_all,n_in,m = _influence_inputs(correct_test, in_subset)
     _warn_undefined(n_in, m, 'influence')
-    return _influence(k_in, k_all, n_in, m)
+    return _influence(ins_t @ c, k_all, n_in, m)          # the product is the one [train, test] array: the influences overwrite it
 
 # %% ../nbs/10_memorization.ipynb #94b16d22
+def _identities(
+    name:str, # the argument's name, for the message
+    ix, # one identity per example, or None
+    n:int, # examples
+) -> np.ndarray: # `[n]`
+    "`ix` as a 1-d array, its values as given (a list of mixed types stays mixed), or positions where it is None."
+    if ix is None: return np.arange(n)
+    try: shape = np.shape(ix)
+    except ValueError: shape = 'ragged'
+    if shape != (n,): raise ValueError(f"{name} must hold one identity per example ({n}), got shape {shape}")
+    return ix.to_numpy() if isinstance(ix, (pd.Index, pd.Series)) else ix if isinstance(ix, np.ndarray) else pd.Series(list(ix)).to_numpy()
+
+def _top_k(
+    x:np.ndarray, # float `[n, columns]`, NaN where undefined
+    k:int, # how many per column, at most n
+) -> np.ndarray: # int `[columns, k]`: row positions, the highest first
+    "The rows of the `k` largest values of each column, highest first, ties to the row that comes first, NaN never before a number."
+    x = np.where(np.isnan(x), -np.inf, x)
+    n = len(x)
+    if k < n:
+        part = np.argpartition(-x, k - 1, axis=0)[:k]             # a k largest, ties at the k-th value in no order
+        kth = np.take_along_axis(x, part, 0).min(0)               # [columns]: the k-th largest value
+        tie = x == kth
+        chosen = (x > kth) | (tie & (np.cumsum(tie, 0) <= k - (x > kth).sum(0)))   # at the k-th value, the first rows
+        rows = np.nonzero(chosen.T)[1].reshape(-1, k)             # [columns, k], in row order
+    else: rows = np.broadcast_to(np.arange(n), (x.shape[1], n))
+    order = np.argsort(-np.take_along_axis(x.T, rows, 1), axis=1, kind='stable')   # highest first; stable: ties keep row order
+    return np.take_along_axis(rows, order, 1)
+
 def top_influences(
     correct_test, # booleans (or 0/1) `[models, test examples]`: whether each model classifies each test example correctly
     in_subset, # booleans (or 0/1) `[models, training examples]`: whether each model trained on each training example
     k:int=1, # how many training examples per test example, the most influential first
-    train_index=None, # identity of each training example (default its position)
-    test_index=None, # identity of each test example (default its position)
-) -> pd.DataFrame: # `k` rows per test example: `test`, `rank`, `train`, `influence`, `se`, `p_in`, `p_out`, `n_in`, `n_out`
+    train_index:list|None=None, # identity of each training example (default its position)
+    test_index:list|None=None, # identity of each test example (default its position)
+) -> pd.DataFrame: # `k` rows per test example, in the test examples' order: `test`, `rank`, `train`, `influence`, `se`, `p_in`, `p_out`, `n_in`, `n_out`
     "For each test example, the `k` training examples with the highest influence on it (`influence_scores`), with standard errors as in `memorization_scores`."
     k = check_number('k', k, '[1, inf)', integer=True)
-    k_in,k_all,n_in,m = _influence_counts(correct_test, in_subset)
-    n_train,n_test = k_in.shape
-    train_index = np.arange(n_train) if train_index is None else np.asarray(train_index)
-    test_index = np.arange(n_test) if test_index is None else np.asarray(test_index)
-    for name,ix,n in (('train_index', train_index, n_train), ('test_index', test_index, n_test)):
-        if ix.shape != (n,): raise ValueError(f"{name} must hold one identity per example ({n}), got shape {ix.shape}")
-    _warn_undefined(n_in, m, 'influence', stacklevel=2)
-    infl = _influence(k_in, k_all, n_in, m)
+    ins_t,c,k_all,n_in,m = _influence_inputs(correct_test, in_subset)
+    n_train,n_test = len(ins_t),c.shape[1]
+    train_index,test_index = _identities('train_index', train_index, n_train),_identities('test_index', test_index, n_test)
+    _warn_undefined(n_in, m, 'influence')
     k = min(k, n_train)
-    order = np.argsort(-np.where(np.isnan(infl), -np.inf, infl), axis=0, kind='stable')[:k]   # [k, test]: highest first, ties by position
-    i,j = order.ravel(),np.tile(np.arange(n_test), k)
+    top,infl,k_in = np.empty((n_test, k), np.int64),np.empty((n_test, k), np.float32),np.empty((n_test, k), np.float32)
+    cols = max(1, _BLOCK // n_train)
+    for s in range(0, n_test, cols):                          # a block of test columns at a time: no [train, test] array at all
+        j = slice(s, s + cols)
+        counts = ins_t @ c[:, j]
+        block = _influence(counts.copy(), k_all[j], n_in, m)
+        top[j] = _top_k(block, k)
+        infl[j],k_in[j] = np.take_along_axis(block.T, top[j], 1),np.take_along_axis(counts.T, top[j], 1)
+    i,j = top.ravel(),np.repeat(np.arange(n_test), k)      # test example by test example, ranks in order
     n_out = m - n_in[i]
     with np.errstate(invalid='ignore', divide='ignore'):
-        p_in,p_out = k_in[i, j]/n_in[i],(k_all[j] - k_in[i, j])/n_out
+        p_in,p_out = k_in.ravel()/n_in[i],(k_all[j] - k_in.ravel())/n_out
         se = np.sqrt(p_in*(1-p_in)/n_in[i] + p_out*(1-p_out)/n_out)
-    df = pd.DataFrame(dict(test=test_index[j], rank=np.repeat(np.arange(1, k+1), n_test), train=train_index[i], influence=infl[i, j].astype(float),
+    df = pd.DataFrame(dict(test=test_index[j], rank=np.tile(np.arange(1, k+1), n_test), train=train_index[i], influence=infl.ravel().astype(float),
                            se=se, p_in=p_in, p_out=p_out, n_in=n_in[i], n_out=n_out))
-    df = df[df.influence.notna()]
-    return df.sort_values(['test', 'rank'], kind='stable').reset_index(drop=True)
+    return df[df.influence.notna()].reset_index(drop=True)
 
 # %% ../nbs/10_memorization.ipynb #6271b1be
 def _subset_runs(pop:Population, variant:str, what:str) -> tuple:
@@ -142,7 +178,7 @@ def memorization(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         df = memorization_scores(correct, ins)
-    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", stacklevel=2)
+    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=2)   # its category kept, pointing at the caller
     df.index = pd.Index(self.train_items, name='item')
     df.insert(0, 'target', self.train_targets)
     return df
@@ -157,7 +193,7 @@ def influence(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         infl = influence_scores(self.preds(variant) == self.targets, ins)
-    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", stacklevel=2)
+    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=2)   # its category kept, pointing at the caller
     return pd.DataFrame(infl, index=pd.Index(self.train_items, name='item'), columns=pd.Index(self.items, name='test_item'))
 
 @patch
@@ -171,5 +207,5 @@ def top_influences(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         df = top_influences(self.preds(variant) == self.targets, ins, k, train_index=self.train_items, test_index=self.items)
-    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", stacklevel=2)
+    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=2)   # its category kept, pointing at the caller
     return df
