@@ -3,7 +3,7 @@
     python bench/bench_population.py [--epochs 6] [--seeds 5] [--overhead-seeds 4] [--slow-seeds 1]
 
 Targets (issue 6): overhead <= 5% per run. Issue 14: the demo's study (15 runs: dense, prune90 and int4, 5 seeds,
-6 epochs of the coloured digits) on 2 cores >= 1.6x faster with `workers='auto'` than with today's sequential
+6 epochs of the colored digits) on 2 cores >= 1.6x faster with `workers='auto'` than with today's sequential
 default on an idle machine, and within 2x of its idle time under one busy core.
 
 Every study runs in a fresh Python pinned to the cores it may use (so torch's default thread count is that of a
@@ -117,7 +117,7 @@ def main():
     end_load = os.getloadavg()
     md = f"""## Populations (`bench/bench_population.py`)
 
-{machine()}. The demo's study: dense, prune90 and int4 on the coloured teaching digits, {a.seeds} seeds each
+{machine()}. The demo's study: dense, prune90 and int4 on the colored teaching digits, {a.seeds} seeds each
 ({n} runs), {a.epochs} epochs per run. Each study runs in a fresh Python pinned to its cores, timed after its
 imports (worker start-up included); torch's threads are its default for those cores (OMP_NUM_THREADS unset).
 

@@ -669,7 +669,7 @@ def demo(
     sparsity:float=0.9, # target sparsity of the pruned variant, in [0, 1)
     bits:int=4, # weight bits of the quantized variant: 2 to 8, or 16
     epochs:int=6, # epochs per model, at least 1
-    workers:int|str=None, # runs side by side: left out or 1 here, one after another; n processes; 'auto' (`choose_workers` decides)
+    workers:int|str='auto', # runs side by side: 'auto' (`choose_workers` decides: one process per core, one torch thread each); n processes; 1 here, one after another
 ) -> Path: # the folder of the report
     "Train dense, pruned and quantized populations on the colored teaching digits, and report what compression changes, and for whom."
     return _run(_options(out, seeds, sparsity, bits, epochs, workers))
@@ -692,7 +692,7 @@ def _parser() -> argparse.ArgumentParser:
     try: docs = {k: v.docment for k,v in docments(demo.__wrapped__, full=True, returns=False).items()}
     except OSError: docs = {}   # no source to read the comments from (a frozen install): the options without their help
     for k,v in params.items():
-        conv = str if isinstance(v.default, str) else _from_text
+        conv = str if k == 'out' else _from_text   # a folder name stays text; numbers (and 'auto') as they spell
         p.add_argument(f'--{k}', type=conv, default=v.default, metavar=k.upper(), help=f"{docs.get(k) or ''} (default: {v.default})".lstrip())
     return p
 

@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, socket, sys, threading, time, types, uuid, warnings, weakref
+import contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, signal, socket, sys, threading, time, types, uuid, warnings, weakref
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing as mp
@@ -847,10 +847,21 @@ def _no_workers_because(plans:dict, defs:dict) -> str|None:
     if mp.current_process().daemon: return "this process is a daemonic process (a multiprocessing pool's worker), which may not start processes"
     return _cannot_spawn(plans, defs)
 
+def _start_ignoring_sigint(pool, n:int):
+    "Start the pool's `n` processes with Ctrl-C (SIGINT) ignored, which they inherit: a terminal's Ctrl-C then stops only this process."
+    # this process stops the pool on an interrupt, and each worker finishes the run it holds (its claim released, its file whole);
+    # a worker that got the signal itself would die mid-import or mid-run, each printing a traceback
+    if threading.current_thread() is not threading.main_thread(): return   # signal handlers can only be set in the main thread
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for _ in range(n): pool.submit(int)   # each submit starts a process while none is idle
+    finally: signal.signal(signal.SIGINT, old)
+
 @contextlib.contextmanager
 def _worker_pool(n:int, threads:int):
     "A pool of `n` spawned processes of `threads` torch threads each, while this process waits on one thread."
     pool = ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=_start_worker, initargs=(threads,))
+    _start_ignoring_sigint(pool, n)
     try:
         with _torch_threads(1): yield pool
     except BrokenProcessPool as e:
