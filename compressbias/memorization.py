@@ -7,6 +7,7 @@ Docs: https://compressbias.github.io/compressbias/memorization.html.md"""
 # %% ../nbs/10_memorization.ipynb #7c4fe931
 from __future__ import annotations
 import warnings
+from contextlib import contextmanager
 import numpy as np, pandas as pd
 from fastcore.all import *
 from .core import check_choice, check_number
@@ -158,6 +159,13 @@ def top_influences(
     return df[df.influence.notna()].reset_index(drop=True)
 
 # %% ../nbs/10_memorization.ipynb #6271b1be
+@contextmanager
+def _warnings_of(variant:str):
+    "Pass on the block's warnings with the variant's name in front, their category kept, pointing at the caller of the method that uses this."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always'); yield
+    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=4)   # this generator, contextlib, the method, its caller
+
 def _subset_runs(pop:Population, variant:str, what:str) -> tuple:
     "(correct on the training set, in_subset) of `variant`'s runs, or a `ValueError` saying that `what` needs runs trained on subsets."
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
@@ -175,10 +183,7 @@ def memorization(
 ) -> pd.DataFrame: # one row per training example, indexed by its item: `target`, `mem`, `se`, `p_in`, `p_out`, `n_in`, `n_out`
     "Feldman & Zhang's memorization of every training example by `variant`'s models (`memorization_scores`)."
     correct,ins = _subset_runs(self, variant, 'memorization')
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        df = memorization_scores(correct, ins)
-    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=2)   # its category kept, pointing at the caller
+    with _warnings_of(variant): df = memorization_scores(correct, ins)
     df.index = pd.Index(self.train_items, name='item')
     df.insert(0, 'target', self.train_targets)
     return df
@@ -190,10 +195,7 @@ def influence(
 ) -> pd.DataFrame: # `[training examples, test examples]`, indexed by the training items, one column per evaluated item
     "Feldman & Zhang's influence of every training example on every evaluated example by `variant`'s models (`influence_scores`)."
     _,ins = _subset_runs(self, variant, 'influence')
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        infl = influence_scores(self.preds(variant) == self.targets, ins)
-    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=2)   # its category kept, pointing at the caller
+    with _warnings_of(variant): infl = influence_scores(self.preds(variant) == self.targets, ins)
     return pd.DataFrame(infl, index=pd.Index(self.train_items, name='item'), columns=pd.Index(self.items, name='test_item'))
 
 @patch
@@ -204,8 +206,5 @@ def top_influences(
 ) -> pd.DataFrame: # `k` rows per evaluated example: `test`, `rank`, `train` (items), `influence`, `se`, ...
     "For each evaluated example, the `k` training examples of highest influence on it (`top_influences`), by their items."
     _,ins = _subset_runs(self, variant, 'top_influences')
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        df = top_influences(self.preds(variant) == self.targets, ins, k, train_index=self.train_items, test_index=self.items)
-    for w in caught: warnings.warn(f"variant {variant!r}: {w.message}", w.category, stacklevel=2)   # its category kept, pointing at the caller
+    with _warnings_of(variant): df = top_influences(self.preds(variant) == self.targets, ins, k, train_index=self.train_items, test_index=self.items)
     return df
