@@ -23,7 +23,7 @@ with warnings.catch_warnings():
     from compressbias.quantize import QuantizeCallback, check_bits
     from compressbias.core import check_number
     from compressbias.population import (Population, run_population, train_run, digits_learner, one_cycle_fit, check_name,
-                                         run_name, load_run, variant_definition, fingerprint)
+                                         run_name, load_run, variant_definition, fingerprint, _check_workers)
     from compressbias.bias import class_impact, pies, pie_summary, group_errors, disparity, gap_summary, resolve_groups, adjust_p
 _LOAD_SECS = time.perf_counter() - _LOADING
 
@@ -55,8 +55,7 @@ def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executo
     seeds = check_number('seeds', seeds, '[2, inf)', integer=True)   # a t-test needs two models per variant
     variants = demo_variants(sparsity, bits)
     epochs = check_number('epochs', epochs, '[1, inf)', integer=True)
-    if workers is not None and not (isinstance(workers, str) and workers == 'auto'):
-        workers = check_number("workers (or 'auto')", workers, '[1, inf)', integer=True)
+    if workers is not None: workers = _check_workers(workers)   # run_population's own check, before anything is printed
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
     return dict(out=Path(out), seeds=seeds, variants=variants, epochs=epochs, workers=workers, executor=executor,
