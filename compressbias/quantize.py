@@ -70,7 +70,7 @@ def quant_scale(
     w = w.detach().float()
     dims = _reduce_dims(w, per_channel, axis)
     if symmetric:
-        scale = w.abs().amax(dim=dims) / qmax
+        scale = torch.maximum(w.amax(dim=dims), -w.amin(dim=dims)) / qmax   # max|w|, without a tensor of |w|
         zero_point = torch.zeros_like(scale, dtype=torch.int32)
     else:
         lo,hi = w.amin(dim=dims).clamp(max=0), w.amax(dim=dims).clamp(min=0)  # the range always holds 0
@@ -79,6 +79,40 @@ def quant_scale(
     scale = torch.where(scale >= torch.finfo(torch.float32).tiny, scale, torch.ones_like(scale))
     if not symmetric: zero_point = (qmin - torch.round(lo/scale)).clamp(qmin, qmax).to(torch.int32)
     return scale, zero_point
+
+# %% ../nbs/02_quantize.ipynb #14383382
+class _RoundToGrid(torch.autograd.Function):
+    "`_round_to_grid`'s elementwise arithmetic, with the straight-through gradient of PyTorch's fake-quantize ops."
+    @staticmethod
+    def forward(ctx, x, scale, zero_point, qmin, qmax, clips):
+        q = (x * (1/scale)).round_()   # 1/scale first, as PyTorch's kernels do: the same float products
+        if zero_point is not None: q.add_(zero_point)
+        # where nothing can be clipped (a symmetric grid over the tensor's own range) every gradient passes: no mask to keep
+        ctx.save_for_backward((q >= qmin) & (q <= qmax) if clips and ctx.needs_input_grad[0] else None)
+        q.clamp_(qmin, qmax)
+        if zero_point is not None: q.sub_(zero_point)
+        return q.mul_(scale)
+    @staticmethod
+    def backward(ctx, grad):
+        inside, = ctx.saved_tensors
+        return (grad if inside is None else grad*inside), None, None, None, None, None
+
+def _round_to_grid(
+    x:Tensor, # float32 tensor
+    scale:Tensor, # float32: one entry per channel along `axis`, or a single one
+    zero_point:Tensor, # int32, the shape of `scale`
+    qmin:int, # lowest integer of the grid
+    qmax:int, # highest integer of the grid
+    axis:int|None=None, # the channel dim of `x`; None for one scale for the whole tensor
+    clips:bool=True, # whether any value can fall outside [qmin, qmax]; False skips the gradient mask (nothing is clipped)
+) -> Tensor: # `x` on the grid, with PyTorch's straight-through gradient
+    "`torch.fake_quantize_per_channel_affine` (with `axis`) or `torch.fake_quantize_per_tensor_affine`: that op on a GPU, the same arithmetic elsewhere."
+    if x.is_cuda:
+        if axis is None: return torch.fake_quantize_per_tensor_affine(x, scale, zero_point, qmin, qmax)
+        return torch.fake_quantize_per_channel_affine(x, scale, zero_point, axis, qmin, qmax)
+    shape = [-1 if d == axis else 1 for d in range(x.ndim)] if axis is not None else []
+    zp = zero_point.view(shape).float() if zero_point.any() else None   # a symmetric grid: no zero point to add and take away
+    return _RoundToGrid.apply(x, scale.view(shape), zp, qmin, qmax, clips)
 
 # %% ../nbs/02_quantize.ipynb #206dc551
 def fake_quantize(
@@ -92,10 +126,8 @@ def fake_quantize(
     if check_bits(bits) == 16: _check_tensor(w); return w + (w.half().to(w.dtype) - w).detach()   # fp16 round trip, gradient straight through
     qmin,qmax = quant_range(bits, symmetric)
     scale,zp = quant_scale(w, bits, per_channel, symmetric, axis)
-    x = w.float()
-    if per_channel: x = torch.fake_quantize_per_channel_affine(x, scale, zp, axis, qmin, qmax)
-    else:           x = torch.fake_quantize_per_tensor_affine(x, scale, zp, qmin, qmax)
-    return x.to(w.dtype)
+    # the symmetric scale puts max|w| on qmax, so nothing is clipped; min/max with a rounded zero point can clip one level
+    return _round_to_grid(w.float(), scale, zp, qmin, qmax, axis if per_channel else None, clips=not symmetric).to(w.dtype)
 
 # %% ../nbs/02_quantize.ipynb #5f8c4ca9
 class FakeQuantWeight(WeightTfm):
@@ -167,7 +199,7 @@ class InputQuantizer(nn.Module):
         if self.observing and self.training: self.observe(x)
         if not self.enabled: return x
         qmin,qmax = quant_range(self.bits, symmetric=False)
-        return torch.fake_quantize_per_tensor_affine(x.float(), self.scale, self.zero_point, qmin, qmax).to(x.dtype)
+        return _round_to_grid(x.float(), self.scale, self.zero_point, qmin, qmax).to(x.dtype)
     def observe(self, x:Tensor):
         "Move the range towards `x`'s, and set the scale and zero point from it."
         with torch.no_grad():
