@@ -15,9 +15,9 @@ from fastai.vision.all import *
 from .core import check_choice, check_number, TrainingCallback, all_reduce, world_size, process_rank, unwrap_model, unwrap_dl, rank0_buffers
 
 # %% auto #0
-__all__ = ['VOG_TARGETS', 'VOG_LABELS', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps', 'class_zscore', 'vog_scores',
-           'StreamingVoG', 'example_index', 'fixed_order_dl', 'check_fixed_order', 'check_stages', 'stage_epochs',
-           'VoGCallback']
+__all__ = ['VOG_TARGETS', 'VOG_LABELS', 'VOG_STAGES', 'train_modes_kept', 'rng_kept', 'input_grads', 'pixel_maps', 'class_zscore',
+           'vog_scores', 'StreamingVoG', 'example_index', 'fixed_order_dl', 'check_fixed_order', 'check_stages',
+           'stage_epochs', 'VoGCallback']
 
 # %% ../nbs/03_vog.ipynb #296a6dca
 VOG_TARGETS = ('logit', 'softmax')
@@ -58,9 +58,10 @@ def _class_labels(
     y = (y.as_subclass(Tensor) if isinstance(y, Tensor) else torch.as_tensor(np.asarray(y))).detach()
     if y.ndim==2 and y.shape[1]==1: y = y[:,0]
     if y.ndim!=1 or len(y)!=n:
-        raise ValueError(f"{name} must hold one class label per example, shaped [{n}] or [{n}, 1]; got shape {tuple(y.shape)}")
+        raise ValueError(f"{name} must hold one class label per example, shaped [{n}] or [{n}, 1]; got shape {tuple(y.shape)}"
+                         + (" (one-hot, multi-label or mixed targets, as MixUp makes, have no single class to score)" if y.ndim==2 else ''))
     if y.is_floating_point() or y.is_complex():
-        raise ValueError(f"{name} must hold integer class labels; got dtype {y.dtype} (a regression or soft target has no class to score)")
+        raise ValueError(f"{name} must hold integer class labels; got dtype {y.dtype} (a regression target, or soft targets such as MixUp's mixed labels, have no class to score)")
     return y.long()
 
 _EMBEDDINGS = (nn.Embedding, nn.EmbeddingBag)
@@ -295,13 +296,15 @@ def check_fixed_order(
     return dl
 
 # %% ../nbs/03_vog.ipynb #57919126
+VOG_STAGES = ('auto', 'thirds', 'all')
+
 def check_stages(
-    stages, # 'thirds', 'all', or {name: (start_epoch, stop_epoch)}
+    stages, # 'auto', 'thirds', 'all', or {name: (start_epoch, stop_epoch)}
 ) -> str|dict: # `stages`, with the epochs as Python ints
     "Validate a stage specification at construction (the number of epochs is checked when the fit starts)."
-    if isinstance(stages, str): return check_choice('stages', stages, ('thirds', 'all'))
+    if isinstance(stages, str): return str(check_choice('stages', stages, VOG_STAGES))
     if not isinstance(stages, dict) or not stages:
-        raise ValueError(f"stages must be 'thirds', 'all' or a non-empty dict {{name: (start_epoch, stop_epoch)}}; got {stages!r}")
+        raise ValueError(f"stages must be 'auto', 'thirds', 'all' or a non-empty dict {{name: (start_epoch, stop_epoch)}}; got {stages!r}")
     res = {}
     for k,r in stages.items():
         if not isinstance(k, str) or not k: raise ValueError(f"stages: each name must be a non-empty string (it names the column vog_<name>), got {k!r}")
@@ -315,23 +318,26 @@ def check_stages(
 
 # %% ../nbs/03_vog.ipynb #360f601a
 def stage_epochs(
-    stages, # 'thirds', 'all', or {name: (start_epoch, stop_epoch)}
+    stages, # 'auto', 'thirds', 'all', or {name: (start_epoch, stop_epoch)}
     snapshots:list, # the epochs after which a snapshot is taken, in increasing order
     n_epoch:int, # the number of epochs of the fit
 ) -> dict: # {stage name: [snapshot epochs in it]}
-    "The snapshot epochs of each stage, raising if a stage lies outside the fit or holds fewer than 2 snapshots (one has no spread)."
+    "The snapshot epochs of each stage, raising if a stage lies outside the fit or holds fewer than 2 snapshots (one has no spread); 'auto' never raises: thirds from 6 snapshots, else one stage 'all'."
     stages,n_epoch = check_stages(stages),check_number('n_epoch', n_epoch, '[1, inf)', integer=True)
     if not is_listy(snapshots) and not isinstance(snapshots, (range, np.ndarray)):
         raise ValueError(f"snapshots must be a list of epochs, got {type(snapshots).__name__}")
     snaps = [check_number('snapshots', e, f'[0, {n_epoch})', integer=True) for e in snapshots]
     if snaps!=sorted(set(snaps)): raise ValueError(f"snapshots must be distinct epochs in increasing order, got {snaps}")
     fix = "more epochs or a smaller `every`"
+    if stages=='auto':       # thirds where the fit gives 6 snapshots, else the whole fit (VoGCallback says so; under 2 snapshots its scores are NaN)
+        if len(snaps)<6: return {'all': snaps}
+        stages = 'thirds'
     if stages=='all':
-        if len(snaps)<2: raise ValueError(f"stages='all' needs at least 2 snapshots (one has no spread); this fit of {n_epoch} epochs takes {len(snaps)}: use {fix}")
+        if len(snaps)<2: raise ValueError(f"stages='all' needs at least 2 snapshots (one has no spread); this fit of {n_epoch} epoch{'s'*(n_epoch!=1)} takes {len(snaps)}: use {fix}")
         return {'all': snaps}
     if stages=='thirds':
         if len(snaps)<6: raise ValueError(f"stages='thirds' needs at least 6 snapshots, 2 in each third (one has no spread); this fit of {n_epoch} "
-                                          f"epochs takes {len(snaps)}: use stages='all', {fix}")
+                                          f"epoch{'s'*(n_epoch!=1)} takes {len(snaps)}: use stages='auto' (thirds where there are 6 snapshots, else the whole fit), stages='all', {fix}")
         return {**{n: p.tolist() for n,p in zip(('early','middle','late'), np.array_split(np.array(snaps), 3))}, 'all': snaps}
     res = {}
     for k,(a,b) in stages.items():
@@ -360,11 +366,12 @@ class VoGCallback(TrainingCallback):
     # before the trackers (60) whose EarlyStoppingCallback may end the fit inside `after_epoch`
     order = Recorder.order+1
     _stateattrs = ('_dl','_net','_accs','_labels','_plan','_taken','_owned')
-    _dl = _net = _accs = _labels = _plan = _taken = _owned = None
+    _dl = _net = _accs = _labels = _plan = _taken = _owned = _score_dl = None
+    _score_dl_left_out = False     # pickled (`learn.export`) without the scored set it was given
     def __init__(self,
         score_dl:DataLoader|None=None, # the examples to score, in a fixed order; None: the training set, unshuffled and unaugmented
         every:int=1, # take a snapshot after every `every` epochs
-        stages:str|dict='thirds', # 'thirds' (early/middle/late/all), 'all', or {name: (start_epoch, stop_epoch)}; 2+ snapshots each
+        stages:str|dict='auto', # 'auto' (thirds from 6 snapshots, else the whole fit, with a warning), 'thirds' (early/middle/late/all; 6+ snapshots), 'all', or {name: (start_epoch, stop_epoch)}; 2+ snapshots each
         target:str='logit', # the score differentiated: 'logit' (the paper's) or 'softmax'
         label:str='true', # whose score: the 'true' label or the 'pred'icted class
         normalize:bool=True, # also give the scores as z-scores within each class
@@ -372,8 +379,19 @@ class VoGCallback(TrainingCallback):
         self.target,self.label = check_choice('target', target, VOG_TARGETS),check_choice('label', label, VOG_LABELS)
         self.every,self.stages = check_number('every', every, '[1, inf)', integer=True),check_stages(stages)
         self.normalize = _check_bool('normalize', normalize)
-        self.score_dl = score_dl if score_dl is None else check_fixed_order(score_dl, 'score_dl')
-        self.df,self.stage_epochs = None,None
+        self.score_dl,self.df,self.stage_epochs = score_dl,None,None
+
+    @property
+    def score_dl(self): return self._score_dl
+    @score_dl.setter
+    def score_dl(self, dl):
+        self._score_dl,self._score_dl_left_out = (dl if dl is None else check_fixed_order(dl, 'score_dl')),False
+
+    def __getstate__(self):
+        "What `learn.export` (or a copy) keeps: results and settings, not the scored set, whose DataLoader would carry its whole dataset."
+        state = super().__getstate__()
+        if state.get('_score_dl') is not None: state.update(_score_dl=None, _score_dl_left_out=True)
+        return state
 
     @property
     def name(self): return 'vog'   # `learn.vog`, not fastai's default `learn.vo_g`
@@ -385,9 +403,14 @@ class VoGCallback(TrainingCallback):
     def _drop_state(self): self._dl = self._net = self._accs = self._labels = self._plan = self._taken = self._owned = None
 
     def start_fit(self):
+        if self._score_dl_left_out:
+            raise ValueError("VoGCallback: this callback was pickled (learn.export, or copied) without the examples it scores (score_dl=), which "
+                             "export leaves out: this fit would score others. Give them again before fitting: learn.vog.score_dl = dl "
+                             "(a DataLoader in a fixed order; None scores the training set)")
         snaps = [e for e in range(self.n_epoch) if (e+1) % self.every == 0]
         try: self._plan = stage_epochs(self.stages, snaps, self.n_epoch)
         except ValueError as e: raise ValueError(f"VoGCallback(every={self.every}): {e}") from None
+        if self.stages=='auto' and len(snaps)<6: self._say_short(snaps)
         self._net = unwrap_model(self.model)   # distributed training: the model inside DDP, whose hooks expect every process's backward
         with rng_kept():       # creating and reading a DataLoader draws from `random`
             self._dl = self.score_dl if self.score_dl is not None else fixed_order_dl(self.dls)
@@ -397,9 +420,20 @@ class VoGCallback(TrainingCallback):
         self._accs = {s: StreamingVoG(len(self._dl.dataset)) for s in self._plan}
         self._taken,self._labels = {s: [] for s in self._plan},None
 
+    def _say_short(self, snaps:list):
+        "Warn that `stages='auto'` scores a fit too short for thirds over the whole fit, or not at all under 2 snapshots."
+        took = (f"this fit of {self.n_epoch} epoch{'s'*(self.n_epoch!=1)} takes {len(snaps)} snapshot{'s'*(len(snaps)!=1)} (one after every "
+                + ('epoch)' if self.every==1 else f'{self.every} epochs)'))
+        if len(snaps)>=2: warnings.warn(f"VoGCallback: {took}, fewer than the 6 that stages='thirds' needs (2 in each third): scored over the "
+                                        "whole fit only (stages='all': the vog_all columns). Pass stages='all' to ask for exactly this, or "
+                                        "stages='thirds' to refuse a fit that cannot give thirds")
+        else: warnings.warn(f"VoGCallback: {took.replace('takes', 'allows')}, and VoG needs at least 2 (one has no spread): none is taken, and this fit's scores are NaN. learn.fine_tune's "
+                            "first, frozen fit (freeze_epochs=1) is such a fit; the second fit's scores replace them. Otherwise use more epochs or "
+                            "a smaller `every`")
+
     def after_epoch(self):
         if not self.fitting: return
-        due = [s for s,eps in self._plan.items() if self.epoch in eps]
+        due = [s for s,eps in self._plan.items() if self.epoch in eps and len(eps)>=2]   # a stage planned with 1 snapshot ('auto') is NaN anyway
         if due: self._snapshot(due)
 
     def _batches(self, share:bool=True):
@@ -427,8 +461,14 @@ class VoGCallback(TrainingCallback):
         if self._labels is None and labels: self._labels = torch.cat(labels)
         self._owned = owned
 
+    def _read_labels(self) -> Tensor|None:
+        "The class labels of the scored set, read without any gradient (for a fit that took no snapshot)."
+        with rng_kept(): ys = [y for _,_,y in self._batches(share=False) if y is not None]
+        return torch.cat(ys).cpu() if ys else None
+
     def end_fit(self):
         idx = example_index(self._dl.dataset)
+        if self._labels is None and not any(self._taken.values()): self._labels = self._read_labels()
         labels = self._labels.numpy() if self._labels is not None else np.full(len(idx), -1)
         cols = {'label': labels}
         owned = self._owned if self._owned is not None else torch.full((len(idx),), process_rank()==0)
@@ -439,7 +479,7 @@ class VoGCallback(TrainingCallback):
             if self.normalize: cols[f'vog_{s}_norm'] = class_zscore(cols[f'vog_{s}'], labels).numpy()
         self.df = pd.DataFrame(cols, index=pd.Index(idx, name='index'))
         self.stage_epochs = self._taken
-        short = {s: len(t) for s,t in self._taken.items() if len(t)<2}
+        short = {s: len(t) for s,t in self._taken.items() if len(t)<2 and len(self._plan[s])>=2}   # cut short by an early end
         if short: warnings.warn(f"VoGCallback: the fit ended after epoch {self.epoch} of 0..{self.n_epoch-1} with fewer than 2 snapshots in stages "
                                 + ', '.join(f"{s!r} ({k} of {len(self._plan[s])})" for s,k in short.items())
                                 + "; their columns are NaN (VoG needs 2 snapshots to measure a spread)")
