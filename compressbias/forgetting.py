@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/forgetting.html.md"""
 
 # %% ../nbs/04_forgetting.ipynb #187bbbe7
 from __future__ import annotations
-import numpy as np, pandas as pd, torch
+import warnings, numpy as np, pandas as pd, torch
 from torch import Tensor
 from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, SequentialSampler, IterableDataset
 from fastcore.all import *
@@ -31,11 +31,12 @@ def _bool_matrix(name:str, a) -> np.ndarray:
     return a.astype(bool)
 
 def _row_epochs(row_epoch, T:int) -> np.ndarray:
-    "The epoch of each of the `T` rows: non-decreasing integers (default: row t is epoch t)."
+    "The epoch of each of the `T` rows: non-negative, non-decreasing integers (default: row t is epoch t)."
     if row_epoch is None: return np.arange(T)
     e = row_epoch.detach().cpu().numpy() if isinstance(row_epoch, Tensor) else np.asarray(row_epoch)
-    if e.shape!=(T,) or (T and e.dtype.kind not in 'iu') or (T and (np.diff(e)<0).any()):
-        raise ValueError(f"row_epoch must give the epoch of each of the {T} rows, as non-decreasing integers; got {e.dtype} of shape {e.shape}")
+    if e.shape!=(T,) or (T and e.dtype.kind not in 'iu') or (T and ((np.diff(e)<0).any() or e.min()<0)):
+        raise ValueError(f"row_epoch must give the epoch of each of the {T} rows, as non-negative, non-decreasing integers; got {e.dtype} of shape "
+                         f"{e.shape}" + (f", from {e.min()} to {e.max()}" if T and e.shape==(T,) and e.dtype.kind in 'iu' else ''))
     return e.astype(np.int64)
 
 def forgetting_counts(
@@ -246,7 +247,14 @@ class ForgettingCallback(TrainingCallback):
             res.insert(0, 'label', self._labels if seen.all() else pd.Series(self._labels, dtype='Int64').mask(~seen).array)
             res.index = pd.Index(example_index(self.dls.train.dataset), name='index')
             self.df,self.per_class,self.correct,self.presented,self.row_epoch = res,forgetting_summary(res),c,p,e
+            if n and not p.any(): self._say_nothing_seen(n)
         finally: self._release()
+
+    def _say_nothing_seen(self, n:int):
+        "Warn that the fit presented no training example, so that a table of NaN does not pass for a result."
+        why = (f": with drop_last, a batch size of {self._bs} larger than the {n} training examples gives no batch" if self._bs and self._bs>n
+               else " (it was stopped before its first batch, or its training loader gave none)")
+        warnings.warn(f"ForgettingCallback: this fit presented no training example{why}; every example's forgetting score is NaN")
 
     def _release(self):
         if self._drawn is not None: self._drawn.release()
