@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/vog.html.md"""
 
 # %% ../nbs/03_vog.ipynb #4f6f37d4
 from __future__ import annotations
-import random, warnings, numpy as np, pandas as pd, torch
+import math, random, warnings, numpy as np, pandas as pd, torch
 from contextlib import contextmanager, nullcontext
 from torch import Tensor
 from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, SequentialSampler, IterableDataset
@@ -87,8 +87,9 @@ def _as_inputs(x) -> tuple:
     "The model's inputs `x` as a tuple of tensors sharing their first (batch) dimension."
     xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
     if not xs or not all(isinstance(t, Tensor) for t in xs):
-        raise ValueError(f"x must be a tensor or a tuple of tensors (the model's inputs), got {type(x).__name__}"
-                         + (f" of {', '.join(type(t).__name__ for t in xs)}" if isinstance(x, (tuple, list)) else ''))
+        raise ValueError(f"x must be a tensor or a tuple of tensors (the model's inputs), got "
+                         + (f"an empty {type(x).__name__}" if not xs else f"{type(x).__name__} of {', '.join(type(t).__name__ for t in xs)}"
+                            if isinstance(x, (tuple, list)) else type(x).__name__))
     if any(t.ndim==0 for t in xs) or len({len(t) for t in xs})>1:
         raise ValueError(f"x: every input must be a batch [N, ...] of the same N, got shapes {[tuple(t.shape) for t in xs]}")
     return tuple(t.as_subclass(Tensor) for t in xs)
@@ -139,7 +140,8 @@ def pixel_maps(
     if not gs or not all(isinstance(g, Tensor) and g.ndim>=1 for g in gs) or len({len(g) for g in gs})>1:
         raise ValueError("grads must be a tensor [N, ...] of one snapshot, or a tuple of them with the same N; got "
                          + (f"shapes {[tuple(g.shape) if isinstance(g, Tensor) else type(g).__name__ for g in gs]}" if gs else 'nothing'))
-    return torch.cat([(g.float().mean(1) if g.ndim==4 else g.float()).reshape(len(g), -1) for g in gs], 1)
+    gs = [g.float().mean(1) if g.ndim==4 else g.float() for g in gs]
+    return torch.cat([g.reshape(len(g), math.prod(g.shape[1:])) for g in gs], 1)   # not reshape(N, -1), which no batch of 0 examples has
 
 # %% ../nbs/03_vog.ipynb #684daa91
 def _as_1d(name, a, n=None) -> np.ndarray:
@@ -197,7 +199,10 @@ class StreamingVoG:
     def _positions(self, idx) -> Tensor:
         "`idx` as distinct positions in 0..n-1."
         if isinstance(idx, slice): return torch.arange(self.n)[idx]
-        i = idx.detach().cpu() if isinstance(idx, Tensor) else torch.as_tensor(np.asarray(idx))
+        a = idx if isinstance(idx, Tensor) else np.asarray(idx)
+        if isinstance(a, np.ndarray) and a.dtype.kind not in 'biu':
+            raise ValueError(f"idx must be a slice, a boolean mask [{self.n}] or integer positions [B], got {type(idx).__name__}" + (f" of dtype {a.dtype}" if a.ndim else ''))
+        i = a.detach().cpu() if isinstance(a, Tensor) else torch.as_tensor(a)
         if i.dtype==torch.bool and i.shape==(self.n,): return i.nonzero()[:,0]
         if i.ndim!=1 or i.is_floating_point() or i.is_complex() or i.dtype==torch.bool:
             raise ValueError(f"idx must be a slice, a boolean mask [{self.n}] or integer positions [B], got {i.dtype} of shape {tuple(i.shape)}")
@@ -407,10 +412,12 @@ class VoGCallback(TrainingCallback):
             raise ValueError("VoGCallback: this callback was pickled (learn.export, or copied) without the examples it scores (score_dl=), which "
                              "export leaves out: this fit would score others. Give them again before fitting: learn.vog.score_dl = dl "
                              "(a DataLoader in a fixed order; None scores the training set)")
-        snaps = [e for e in range(self.n_epoch) if (e+1) % self.every == 0]
+        first = self.epoch      # `fit(n, start_epoch=k)` (a resumed fit) trains from epoch k: no snapshot comes before
+        snaps = [e for e in range(first, self.n_epoch) if (e+1) % self.every == 0]
         try: self._plan = stage_epochs(self.stages, snaps, self.n_epoch)
-        except ValueError as e: raise ValueError(f"VoGCallback(every={self.every}): {e}") from None
-        if self.stages=='auto' and len(snaps)<6: self._say_short(snaps)
+        except ValueError as e:
+            raise ValueError(f"VoGCallback(every={self.every}){f', in a fit resumed at epoch {first} (start_epoch)' if first else ''}: {e}") from None
+        if self.stages=='auto' and len(snaps)<6: self._say_short(snaps, first)
         self._net = unwrap_model(self.model)   # distributed training: the model inside DDP, whose hooks expect every process's backward
         with rng_kept():       # creating and reading a DataLoader draws from `random`
             self._dl = self.score_dl if self.score_dl is not None else fixed_order_dl(self.dls)
@@ -420,9 +427,10 @@ class VoGCallback(TrainingCallback):
         self._accs = {s: StreamingVoG(len(self._dl.dataset)) for s in self._plan}
         self._taken,self._labels = {s: [] for s in self._plan},None
 
-    def _say_short(self, snaps:list):
+    def _say_short(self, snaps:list, first:int=0):
         "Warn that `stages='auto'` scores a fit too short for thirds over the whole fit, or not at all under 2 snapshots."
-        took = (f"this fit of {self.n_epoch} epoch{'s'*(self.n_epoch!=1)} takes {len(snaps)} snapshot{'s'*(len(snaps)!=1)} (one after every "
+        n = self.n_epoch-first
+        took = (f"this fit of {n} epoch{'s'*(n!=1)}{f' (resumed at epoch {first})' if first else ''} takes {len(snaps)} snapshot{'s'*(len(snaps)!=1)} (one after every "
                 + ('epoch)' if self.every==1 else f'{self.every} epochs)'))
         if len(snaps)>=2: warnings.warn(f"VoGCallback: {took}, fewer than the 6 that stages='thirds' needs (2 in each third): scored over the "
                                         "whole fit only (stages='all': the vog_all columns). Pass stages='all' to ask for exactly this, or "
