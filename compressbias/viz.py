@@ -241,12 +241,17 @@ class ExampleSource:
         self.ds,self.vocab = ds,(None if vocab is None else list(vocab))
 
     def __len__(self): return len(self.keys)
-    def name(self, c) -> str: "Class `c`'s name (its index where there is no vocab)."; return str(self.vocab[c] if self.vocab is not None else c)
-    def item(self, i): "The (input, target) of example `i`, as the fastai set gives it."; return self.ds[self.keys.get_loc(i)]
+    def name(self, c) -> str:
+        "Class `c`'s name (its index where there is no vocab)."
+        if self.vocab is None: return str(c)
+        if not 0 <= c < len(self.vocab): raise ValueError(f"class {c!r} is not one of data's {len(self.vocab)} classes (0..{len(self.vocab)-1})")
+        return str(self.vocab[c])
+
+    def item(self, i): "The (input, target) of example `i` (a key, or a file's name), as the fastai set gives it."; return self.ds[self.keys.get_loc(self.key(i))]
 
     def labels(self, i) -> tuple: # (true class, class trained on)
         "The true class of example `i` and the class it was trained on (they differ where noise flipped a `TeachingData` label)."
-        if self.teaching: r = self.data.meta.loc[i]; return int(r.true_label),int(r.label)
+        if self.teaching: r = self.data.meta.loc[self.key(i)]; return int(r.true_label),int(r.label)
         y = self.item(i)[1]
         try: y = _class(y)
         except TypeError: raise ValueError(f"data: example {i!r} has target {y!r}, not a single class index") from None
@@ -298,6 +303,8 @@ class ExampleSource:
     ):
         "A `ValueError` unless these are the examples `pop` was evaluated on: all of them here, with the population's labels and, where examples are named by position, as many and the same file at each position."
         if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
+        if items is not None and (isinstance(items, (str, dict)) or np.ndim(items) != 1 or len(items) != len(pop.targets)):
+            raise ValueError(f"items must give one identity per example of the population: {len(pop.targets)}, got {items!r:.80}")
         missing = pd.Index(pop.index).difference(self.keys)
         more = f' (nor {len(missing) - 1} more)' if len(missing) > 1 else ''
         if len(missing): raise ValueError(f"data has no example {missing[0]} of the population{more}: pass the data it was evaluated on")
@@ -381,6 +388,8 @@ def _keyed(name, p, given, keys, n_classes) -> dict:
     "Predictions `p` as {key: class} for the examples `keys` (found in `p` by key, or by the name `given` for them), else a `ValueError`."
     if not isinstance(p, (pd.Series, dict)): raise ValueError(f"preds[{name!r}] must be a Series or dict keyed by example, got {type(p).__name__}")
     have = p.index if isinstance(p, pd.Series) else p
+    if isinstance(p, pd.Series) and p.index.has_duplicates:
+        raise ValueError(f"preds[{name!r}] has several predictions for example {_py(p.index[p.index.duplicated()][0])!r}: key it by example, one prediction each")
     out = {}
     for g,k in zip(given, keys):
         at = next((j for j in (k, g) if _has(have, j)), None)
@@ -391,6 +400,8 @@ def _keyed(name, p, given, keys, n_classes) -> dict:
             raise ValueError(f"preds[{name!r}] must give a class index in [0, {n_classes-1 if n_classes else 'inf'}] per example, got {v!r} for example {g!r}")
         out[k] = int(v)
     return out
+
+def _py(v): return v.item() if isinstance(v, np.generic) else v   # 12 in messages, not np.int64(12)
 
 def _has(keys, j) -> bool:
     "Whether `j` is among `keys` (False for a key of a type that cannot be looked up)."
@@ -403,23 +414,45 @@ def _text_width(text:str, prop) -> float:
     return RendererAgg(1, 1, 72).get_text_width_height_descent(text, prop, ismath=False)[0]
 
 def _room(ax) -> float:
-    "Width in points a title of `ax` may take: the distance to the nearest Axes' center in its row (the figure's width if alone)."
-    fig,b = ax.figure,ax.get_position()
-    row = [o.get_position() for o in fig.axes if o is not ax]
-    gaps = [abs((o.x0+o.x1)/2 - (b.x0+b.x1)/2) for o in row if min(o.y1, b.y1) > max(o.y0, b.y0)]
+    "Width in points a title of `ax` may take: the distance to the nearest center of another Axes in its row (the figure's width if alone)."
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    fig,ss = ax.figure,ax.get_subplotspec()
+    if ss is not None and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        # constrained layout spreads the grid over the whole figure when drawn (positions before that assume wide margins): a column's share
+        return fig.get_figwidth()*72*len(ss.colspan)/ss.get_gridspec().ncols
+    b = ax.get_position()
+    gaps = [abs((o.x0+o.x1)/2 - (b.x0+b.x1)/2) for o in (a.get_position() for a in fig.axes if a is not ax) if min(o.y1, b.y1) > max(o.y0, b.y0)]
     return fig.get_figwidth()*72*(min(gaps) if gaps else 1.)
 
-def _fit_titles(axs, min_size:float=6., fill:float=.9):
-    "Give the titles of `axs` one font size (at most the usual one) at which every line fits its room (`_room`); what does not fit at `min_size` is cut with '…'."
+def _fit_size(titles, rooms, prop, min_size) -> float:
+    "The largest font size, at most `prop`'s, at which every line of `titles` fits its room (`min_size` if none does)."
+    lines,p = [(l, r) for t,r in zip(titles, rooms) for l in t.splitlines()],prop.copy()
+    size = prop.get_size_in_points()
+    # widths grow about linearly with the size: start there, then step down where hinting makes a line wider
+    size = max(min_size, min([size] + [size*r/w for l,r in lines if (w := _text_width(l, p)) > 0]))
+    while size > min_size:
+        p.set_size(size)
+        if all(_text_width(l, p) <= r for l,r in lines): break
+        size = max(min_size, size - .5)
+    return size
+
+def _wrap(title:str, room:float, prop) -> str:
+    "`title` with each line too wide for `room` at `prop` split after its label: 'compressed:\\nautomobile', 'trained as\\nairplane'."
+    def split(l): return l.replace(': ', ':\n', 1) if ': ' in l else l.replace('trained as ', 'trained as\n', 1)
+    return '\n'.join(l if _text_width(l, prop) <= room else split(l) for l in title.splitlines())
+
+def _fit_titles(axs, min_size:float=6., readable:float=7., fill:float=.9):
+    "Titles of `axs` that do not overlap: one font size (at most the usual one) at which every line fits; below `readable` points, lines split after their label; what does not fit at `min_size` cut with '…'."
     if not len(axs): return
+    titles,rooms = [a.get_title() for a in axs],[fill*_room(a) for a in axs]
     prop = axs[0].title.get_fontproperties().copy()
-    size,rooms = prop.get_size_in_points(),[fill*_room(a) for a in axs]
-    widths = [max((_text_width(l, prop) for l in a.get_title().splitlines()), default=0.) for a in axs]
-    size = max(min_size, min([size] + [size*r/w for r,w in zip(rooms, widths) if w > 0]))
-    prop.set_size(size)
-    for a,r in zip(axs, rooms):
-        lines = [_cut(l, r, prop) for l in a.get_title().splitlines()]
-        a.set_title('\n'.join(lines), fontsize=size)
+    size = _fit_size(titles, rooms, prop, min_size)
+    if size < readable:   # a label on a line of its own reads better than a tiny font, or a name cut short
+        p = prop.copy(); p.set_size(readable)
+        titles = [_wrap(t, r, p) for t,r in zip(titles, rooms)]
+        size = _fit_size(titles, rooms, prop, min_size)
+    p = prop.copy(); p.set_size(size)
+    for a,t,r in zip(axs, titles, rooms): a.set_title('\n'.join(_cut(l, r, p) for l in t.splitlines()), fontsize=size)
 
 def _cut(line:str, room:float, prop) -> str:
     "`line`, shortened from its end with '…' until it is at most `room` points wide."
@@ -447,12 +480,14 @@ def show_examples(
     if axs is None:
         ncols = min(ncols, len(keys))
         nrows = -(-len(keys)//ncols)
-        axs = plt.subplots(nrows, ncols, figsize=(imsize*ncols, (imsize+.25*(2+len(preds)))*nrows), squeeze=False)[1]
+        # constrained: the titles' lines push the rows apart rather than into the images above
+        axs = plt.subplots(nrows, ncols, figsize=(imsize*ncols, (imsize+.25*(2+len(preds)))*nrows), squeeze=False, layout='constrained')[1]
     axs = np.asarray(axs, dtype=object).ravel()
     if len(axs) < len(keys): raise ValueError(f"axs: {len(axs)} Axes for {len(keys)} examples")
     if not all(isinstance(a, plt.Axes) for a in axs): raise ValueError("axs must hold matplotlib Axes only")
     for ax,i in zip(axs, keys): src.show(i, ax, _example_title(src, i, preds))
     for ax in axs[len(keys):]: ax.axis('off')
+    _fit_titles(axs[:len(keys)])   # class names that are words ('automobile') would run into the next image's title
     return axs
 
 # %% ../nbs/07_viz.ipynb #c481d434
