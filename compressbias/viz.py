@@ -32,6 +32,23 @@ def _check_table(name, df, cols, source):
     if missing: raise ValueError(f"{name} has no column {missing[0]!r}: expected columns {list(cols)} (as from {source}), got {list(df.columns)}")
     if not len(df): raise ValueError(f"{name} is empty: there is nothing to draw")
 
+def _numeric(name, col, what, lo=-np.inf, hi=np.inf, nan:bool=False) -> np.ndarray:
+    "`col` as floats, else a `ValueError` naming `name` and saying what it must hold (finite numbers in [lo, hi], NaN only where `nan`)."
+    try: a = np.asarray(col, float)
+    except (TypeError, ValueError): raise ValueError(f"{name} must be {what}, got dtype {getattr(col, 'dtype', type(col).__name__)}") from None
+    bad = ~(np.isfinite(a) & (a >= lo) & (a <= hi)) & ~(np.isnan(a) if nan else False)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f' (row {col.index[i]!r})' if hasattr(col, 'index') else f' (position {i})'
+        raise ValueError(f"{name} must be {what}, got {a[i]:g}{where}{f' and {bad.sum()-1} more' if bad.sum() > 1 else ''}")
+    return a
+
+def _check_unique(name, index, what):
+    "A `ValueError` naming `name` where `index` repeats a value: one row per `what`."
+    if not index.has_duplicates: return
+    v = index[index.duplicated()][0]
+    raise ValueError(f"{name} must have one row per {what}, but its index repeats {v.item() if isinstance(v, np.generic) else v!r}")
+
 def _check_figsize(figsize):
     "A `ValueError` unless `figsize` is None or (width, height) in inches, two positive numbers."
     ok = figsize is None or (isinstance(figsize, (tuple, list)) and len(figsize) == 2 and
@@ -77,6 +94,8 @@ def plot_class_impact(
     _check_table('df', df, ['change', 'significant'], '`class_impact`')
     # NaN in a flag column would be read as True: only booleans say what is significant
     if not pd.api.types.is_bool_dtype(df.significant): raise ValueError(f"df.significant must be True or False for every class, got dtype {df.significant.dtype}")
+    _check_unique('df', df.index, 'class')
+    _numeric('df.change', df.change, 'finite numbers, changes in normalized recall (NaN: a class without examples)', nan=True)
     if vocab is not None and (isinstance(vocab, str) or np.ndim(vocab) != 1 or len(vocab) != len(df)): raise ValueError(f"vocab must give one name per class: {len(df)}, got {vocab!r}")
     try: known = highlight is None or highlight in df.index
     except TypeError: known = False   # unhashable: a list, say
@@ -130,6 +149,7 @@ def plot_class_impact(
 # %% ../nbs/07_viz.ipynb #80f3789e
 def _change_label(base:float, comp:float) -> str:
     "The change from `base` to `comp` in points, and relative to `base` where it has one: '+15.7 pts\n(+40% rel.)'."
+    if np.isnan(base) or np.isnan(comp): return 'n/a'   # e.g. no false positive rate in a group without negatives
     pts = f'{(comp-base)*100:+.1f} pts'
     # a group with no baseline error has no relative change: the points say all there is
     return pts if not base > 0 else f'{pts}\n({(comp-base)/base:+.0%} rel.)'
@@ -148,7 +168,9 @@ def plot_group_impact(
     _check_table('df', df, [cb, cc], '`group_impact`')
     ax = _ax(ax, figsize)
     x,w = np.arange(len(df)),.4
-    base,comp = df[cb].to_numpy(float),df[cc].to_numpy(float)
+    _check_unique('df', df.index, 'group')
+    # rates are fractions: 10 for 10% would be drawn as 1000%
+    base,comp = [_numeric(f'df.{c}', df[c], 'fractions in [0, 1] (not percents; NaN: no value)', 0, 1, nan=True) for c in (cb, cc)]
     tops = np.fmax(base, comp)
     for dx,col,vals,name,color in ((-w/2, cb, base, names[0], 'tab:blue'), (w/2, cc, comp, names[1], 'tab:orange')):
         ax.bar(x+dx, vals, w, label=name, color=color)
@@ -501,6 +523,8 @@ def _numbers(name, values):
 def _aligned(values, like, name):
     "`values` as an array in the order of `like`: aligned by index when both are Series, else by position."
     if isinstance(values, pd.Series) and isinstance(like, pd.Series):
+        # a repeated index would give one example's value to several
+        for n,s in ((name, values), ('vog', like)): _check_unique(n, s.index, 'example, aligned by index')
         missing = like.index.difference(values.index)
         if len(missing): raise ValueError(f"{name} has no value for {len(missing)} examples of vog (e.g. index {missing[:1].tolist()[0]!r})")
         return _numbers(name, values.loc[like.index])
@@ -520,11 +544,13 @@ def plot_vog_deciles(
     q = check_number('q', q, '[2, inf)', integer=True)
     _check_label('label', label)
     s = _numbers('vog', vog)
+    if np.isinf(s).any(): raise ValueError(f"vog has inf for {int(np.isinf(s).sum())} examples: scores must be finite numbers (NaN: not scored)")
     ok = ~np.isnan(s)   # an example never scored has no decile
     if ok.sum() < q: raise ValueError(f"vog has {ok.sum()} scored examples, fewer than q={q} bins")
     v = _aligned(values, vog if isinstance(vog, pd.Series) else s, 'values')
     # a NaN value would make its bin's mean NaN, and the bar silently vanish
     if np.isnan(v[ok]).any(): raise ValueError(f"values has NaN for {np.isnan(v[ok]).sum()} scored examples; every scored example needs a value")
+    if np.isinf(v[ok]).any(): raise ValueError(f"values has inf for {np.isinf(v[ok]).sum()} scored examples: values must be finite numbers")
     # `duplicates='drop'` merges bins when many scores tie; the bins are then fewer than q, and the axis says so
     bins = pd.qcut(s[ok], q, labels=False, duplicates='drop')
     means = pd.Series(v[ok]).groupby(bins).mean()
@@ -653,6 +679,8 @@ def plot_layer_sparsity(
     layers = report[~is_total]
     if not len(layers): raise ValueError("report has no layer rows (only a 'total' row)")
     if 'masked' in layers and not pd.api.types.is_bool_dtype(layers.masked): raise ValueError(f"report.masked must be True or False for every layer, got dtype {layers.masked.dtype}")
+    _numeric('report.sparsity', report.sparsity, 'fractions in [0, 1], one per layer', 0, 1)
+    if is_total.sum() > 1: raise ValueError(f"report has {int(is_total.sum())} rows named 'total': one total, as sparsity_report gives, or none")
     _check_figsize(figsize)
     ax = _ax(ax, figsize if figsize is not None else (max(4, .6*len(layers)+1), 3))
     masked = layers.masked.to_numpy(bool) if 'masked' in layers else np.ones(len(layers), bool)
