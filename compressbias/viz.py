@@ -32,6 +32,23 @@ def _check_table(name, df, cols, source):
     if missing: raise ValueError(f"{name} has no column {missing[0]!r}: expected columns {list(cols)} (as from {source}), got {list(df.columns)}")
     if not len(df): raise ValueError(f"{name} is empty: there is nothing to draw")
 
+def _numeric(name, col, what, lo=-np.inf, hi=np.inf, nan:bool=False) -> np.ndarray:
+    "`col` as floats, else a `ValueError` naming `name` and saying what it must hold (finite numbers in [lo, hi], NaN only where `nan`)."
+    try: a = np.asarray(col, float)
+    except (TypeError, ValueError): raise ValueError(f"{name} must be {what}, got dtype {getattr(col, 'dtype', type(col).__name__)}") from None
+    bad = ~(np.isfinite(a) & (a >= lo) & (a <= hi)) & ~(np.isnan(a) if nan else False)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f' (row {col.index[i]!r})' if hasattr(col, 'index') else f' (position {i})'
+        raise ValueError(f"{name} must be {what}, got {a[i]:g}{where}{f' and {bad.sum()-1} more' if bad.sum() > 1 else ''}")
+    return a
+
+def _check_unique(name, index, what):
+    "A `ValueError` naming `name` where `index` repeats a value: one row per `what`."
+    if not index.has_duplicates: return
+    v = index[index.duplicated()][0]
+    raise ValueError(f"{name} must have one row per {what}, but its index repeats {v.item() if isinstance(v, np.generic) else v!r}")
+
 def _check_figsize(figsize):
     "A `ValueError` unless `figsize` is None or (width, height) in inches, two positive numbers."
     ok = figsize is None or (isinstance(figsize, (tuple, list)) and len(figsize) == 2 and
@@ -77,6 +94,8 @@ def plot_class_impact(
     _check_table('df', df, ['change', 'significant'], '`class_impact`')
     # NaN in a flag column would be read as True: only booleans say what is significant
     if not pd.api.types.is_bool_dtype(df.significant): raise ValueError(f"df.significant must be True or False for every class, got dtype {df.significant.dtype}")
+    _check_unique('df', df.index, 'class')
+    _numeric('df.change', df.change, 'finite numbers, changes in normalized recall (NaN: a class without examples)', nan=True)
     if vocab is not None and (isinstance(vocab, str) or np.ndim(vocab) != 1 or len(vocab) != len(df)): raise ValueError(f"vocab must give one name per class: {len(df)}, got {vocab!r}")
     try: known = highlight is None or highlight in df.index
     except TypeError: known = False   # unhashable: a list, say
@@ -130,6 +149,7 @@ def plot_class_impact(
 # %% ../nbs/07_viz.ipynb #80f3789e
 def _change_label(base:float, comp:float) -> str:
     "The change from `base` to `comp` in points, and relative to `base` where it has one: '+15.7 pts\n(+40% rel.)'."
+    if np.isnan(base) or np.isnan(comp): return 'n/a'   # e.g. no false positive rate in a group without negatives
     pts = f'{(comp-base)*100:+.1f} pts'
     # a group with no baseline error has no relative change: the points say all there is
     return pts if not base > 0 else f'{pts}\n({(comp-base)/base:+.0%} rel.)'
@@ -148,7 +168,9 @@ def plot_group_impact(
     _check_table('df', df, [cb, cc], '`group_impact`')
     ax = _ax(ax, figsize)
     x,w = np.arange(len(df)),.4
-    base,comp = df[cb].to_numpy(float),df[cc].to_numpy(float)
+    _check_unique('df', df.index, 'group')
+    # rates are fractions: 10 for 10% would be drawn as 1000%
+    base,comp = [_numeric(f'df.{c}', df[c], 'fractions in [0, 1] (not percents; NaN: no value)', 0, 1, nan=True) for c in (cb, cc)]
     tops = np.fmax(base, comp)
     for dx,col,vals,name,color in ((-w/2, cb, base, names[0], 'tab:blue'), (w/2, cc, comp, names[1], 'tab:orange')):
         ax.bar(x+dx, vals, w, label=name, color=color)
@@ -182,19 +204,45 @@ def _int_items(items) -> bool:
     "Whether a fastai set's items are integers (then they identify the examples, as in `train_run`)."
     return len(items) > 0 and all(isinstance(i, numbers.Integral) and not isinstance(i, (bool, np.bool_)) for i in items)
 
+def _class(y) -> int:
+    "Target `y` as a class index (a 0-d tensor or array, or an integer), else a `TypeError`."
+    if hasattr(y, 'item') and getattr(y, 'ndim', None) == 0: y = y.item()
+    if isinstance(y, (bool, np.bool_)) or not isinstance(y, numbers.Integral): raise TypeError(f"not a class index: {y!r}")
+    return int(y)
+
+def _names_of(items, n) -> list|None:
+    "A string naming each of `n` examples (a file's absolute '/'-separated path, a string item, a DataFrame's string index), or None."
+    if isinstance(items, (pd.DataFrame, pd.Series)):
+        return None if len(items) != n or pd.api.types.is_integer_dtype(items.index) else [str(i) for i in items.index]
+    if items is None or isinstance(items, (str, bytes)) or len(items) != n or not n: return None
+    if all(isinstance(o, os.PathLike) for o in items): return [Path(os.path.abspath(o)).as_posix() for o in items]
+    return list(items) if all(isinstance(o, str) for o in items) else None
+
+def _root_of(data, items) -> str|None:
+    "The folder file `items` are shown relative to in messages: `data.path` where it holds them all (else None: shown whole)."
+    root = getattr(data, 'path', None)
+    if root is None or not all(isinstance(o, os.PathLike) for o in items): return None
+    root = Path(os.path.abspath(root)).as_posix()
+    return root if all(Path(os.path.abspath(o)).as_posix().startswith(root + '/') for o in items) else None
+
+def _is_name(name, full:str) -> bool:
+    "Whether `name` (a path below the data's folder, or a file name) names the example called `full`."
+    name = Path(name).as_posix() if isinstance(name, os.PathLike) else name
+    return full == name or full.endswith('/' + name.lstrip('/'))
+
 _DATA = "a TeachingData, or fastai Datasets, DataLoader or DataLoaders"
 
 class ExampleSource:
-    "Examples of a `TeachingData` or of any fastai `Datasets`, `DataLoader` or `DataLoaders`: their keys, class names, labels and images."
+    "Examples of a `TeachingData` or of any fastai `Datasets`, `DataLoader` or `DataLoaders`: their keys, names, class names, labels and images."
     def __init__(self,
         data, # a `TeachingData`; or fastai `DataLoaders` (its valid set), a `DataLoader` (its dataset) or a `Datasets`
     ):
         from fastai.data.core import DataLoaders, Datasets
         from fastai.data.load import DataLoader
-        self.data,self.teaching = data,_is_teaching(data)
+        self.data,self.teaching,self.names,self.frame = data,_is_teaching(data),None,False
         if self.teaching:
             _check_table('data.meta', data.meta, ['label', 'true_label'], '`TeachingData`')
-            self.keys,self.vocab,self.ds = data.meta.index,list(data.vocab),None
+            self.keys,self.vocab,self.ds,self.by_position = data.meta.index,list(data.vocab),None,False
             return
         if isinstance(data, DataLoaders): ds = data.valid.dataset   # the set a population is evaluated on (`ds_idx=1`)
         elif isinstance(data, DataLoader): ds = data.dataset
@@ -203,43 +251,128 @@ class ExampleSource:
         vocab = getattr(ds, 'vocab', None)
         if vocab is None: vocab = getattr(data, 'vocab', None)
         if vocab is not None and len(vocab) and is_listy(vocab[0]): vocab = vocab[-1]   # (inputs, targets) vocabs: the targets'
-        items = getattr(ds, 'items', None)
-        if items is None: items = range(len(ds))
-        # examples are named as a population names them: by the items where they are integers, else by position
-        self.by_position = not _int_items(items)
-        self.keys = pd.RangeIndex(len(ds)) if self.by_position else pd.Index(list(items))
+        n,items = len(ds),getattr(ds, 'items', None)
+        # examples are named as a population names them (`item_ids`): by integer items, or a DataFrame's integer index
+        # (`ImageDataLoaders.from_df`/`from_csv`: the CSV's row numbers), else by position
+        self.frame = isinstance(items, (pd.DataFrame, pd.Series)) and len(items) == n
+        ids = items.index if self.frame else items
+        self.by_position = ids is None or isinstance(ids, (str, bytes)) or len(ids) != n or not _int_items(ids)
+        self.keys = pd.RangeIndex(n) if self.by_position else pd.Index(list(ids))
+        self.names = _names_of(items, n)   # file paths or string items: what `show_examples` accepts besides keys
+        self.root = _root_of(data, items) if self.names is not None else None
         self.ds,self.vocab = ds,(None if vocab is None else list(vocab))
 
     def __len__(self): return len(self.keys)
-    def name(self, c) -> str: "Class `c`'s name (its index where there is no vocab)."; return str(self.vocab[c] if self.vocab is not None else c)
-    def item(self, i): "The (input, target) of example `i`, as the fastai set gives it."; return self.ds[self.keys.get_loc(i)]
+    def name(self, c) -> str:
+        "Class `c`'s name (its index where there is no vocab)."
+        if self.vocab is None: return str(c)
+        if not 0 <= c < len(self.vocab): raise ValueError(f"class {c!r} is not one of data's {len(self.vocab)} classes (0..{len(self.vocab)-1})")
+        return str(self.vocab[c])
+
+    def item(self, i): "The (input, target) of example `i` (a key, or a file's name), as the fastai set gives it."; return self.ds[self.keys.get_loc(self.key(i))]
 
     def labels(self, i) -> tuple: # (true class, class trained on)
         "The true class of example `i` and the class it was trained on (they differ where noise flipped a `TeachingData` label)."
-        if self.teaching: r = self.data.meta.loc[i]; return int(r.true_label),int(r.label)
+        if self.teaching: r = self.data.meta.loc[self.key(i)]; return int(r.true_label),int(r.label)
         y = self.item(i)[1]
-        try: y = int(y)
-        except (TypeError, ValueError): raise ValueError(f"data: example {i!r} has target {y!r}, not a single class index") from None
+        try: y = _class(y)
+        except TypeError: raise ValueError(f"data: example {i!r} has target {y!r}, not a single class index") from None
         return y,y
+
+    def targets(self) -> np.ndarray|None: # one class per example, in the order of `keys`; None where they are not single classes
+        "Every example's target, read without loading its input where the set allows it (a `Datasets`'s target transforms, a `TabularPandas`'s `ys`)."
+        if self.teaching: return self.data.meta.label.to_numpy()
+        ds,n = self.ds,len(self.ds)
+        tls,n_inp = getattr(ds, 'tls', None),getattr(ds, 'n_inp', None)
+        try:
+            if tls is not None and n_inp is not None and len(tls) == n_inp + 1: ys = [tls[-1][i] for i in range(n)]
+            elif isinstance(getattr(ds, 'ys', None), pd.DataFrame) and ds.ys.shape[1] == 1: ys = ds.ys.iloc[:, 0].tolist()
+            else: ys = [ds[i][-1] for i in range(n)]
+            return np.array([_class(y) for y in ys], dtype=np.int64)
+        except Exception: return None   # targets that are not one class each (several, or numbers): nothing to compare
+
+    def shown(self, names) -> str:
+        "The first few of `names` (of this data's examples) for a message, files relative to the data's folder."
+        rel = [n[len(self.root)+1:] if self.root is not None and n.startswith(self.root + '/') else n for n in names]
+        return _short(rel)
+
+    def key(self, i):
+        "The key of example `i`: `i` itself where it is one, else the example whose item `i` names (a file name, or its path below the data's folder)."
+        if isinstance(i, np.generic): i = i.item()   # messages say 12, not np.int64(12)
+        if isinstance(i, (str, os.PathLike)): return self._named(i)
+        if isinstance(i, (bool, np.bool_)) or (pd.api.types.is_integer_dtype(self.keys) and not isinstance(i, numbers.Integral)):
+            raise ValueError(f"idx: example {i!r} is not an integer index like those of the data")
+        if i not in self.keys: raise ValueError(f"idx: example {i!r} is not in the data's examples ({len(self)}: {self.keys[:3].tolist()}...)")
+        return i
+
+    def _named(self, name):
+        "The key of the example named `name`, else a `ValueError` saying how this data names its examples."
+        if self.names is None:
+            if self.teaching: how = "a TeachingData's examples are the integers of data.meta's index"
+            elif self.frame: how = (f"data's examples are the rows of its DataFrame of items, named by its index ({self.keys[:3].tolist()}...): "
+                                    "select them by their file column, e.g. items = dls.valid.items; idx = items.index[items['fname'].isin(names)]")
+            else: how = f"data's examples are named by their position in the set (0..{len(self) - 1}), as the population names them"
+            raise ValueError(f"idx: {str(name)!r} is a name, but {how}")
+        found = [k for k,f in zip(self.keys, self.names) if _is_name(name, f)]
+        if len(found) == 1: return found[0]
+        if not found: raise ValueError(f"idx: {str(name)!r} names no example of data (its examples: {self.shown(self.names)}): give a file's path below the data's folder, or its position")
+        which = [self.names[self.keys.get_loc(k)] for k in found]
+        raise ValueError(f"idx: {str(name)!r} names {len(found)} examples of data ({self.shown(which)}): give more of the path (below the data's folder) to name one")
 
     def check_population(self,
         pop:Population, # the population whose examples these should be
         items=None, # the identity of each of its examples (default: `pop.items`)
     ):
-        "A `ValueError` unless these are the examples `pop` was evaluated on: every one of them here and, where examples are named by position, as many and, for files, the same file at each position."
+        "A `ValueError` unless these are the examples `pop` was evaluated on: all of them here, with the population's labels and, where examples are named by position, as many and the same file at each position."
+        if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
+        if items is not None and (isinstance(items, (str, dict)) or np.ndim(items) != 1 or len(items) != len(pop.targets)):
+            raise ValueError(f"items must give one identity per example of the population: {len(pop.targets)}, got {items!r:.80}")
         missing = pd.Index(pop.index).difference(self.keys)
-        if len(missing): raise ValueError(f"data has no example {missing[0]} of the population: pass the data it was evaluated on")
-        if self.teaching or not self.by_position: return   # examples named by index: looked up, whatever the order
+        more = f' (nor {len(missing) - 1} more)' if len(missing) > 1 else ''
+        if len(missing): raise ValueError(f"data has no example {missing[0]} of the population{more}: pass the data it was evaluated on")
+        if self.by_position:
+            n = len(pop.targets)
+            if len(self) != n: raise ValueError(f"data has {len(self)} examples and the population {n}: pass the data it was evaluated on (of DataLoaders, the valid set is used)")
+            self._check_names(list(_items(pop) if items is None else items))
+        self._check_labels(pop)
+
+    def _check_names(self, items):
+        "A `ValueError` where the population's string items and the data's names disagree at some position."
+        if self.names is None or len(items) != len(self.names) or not all(isinstance(i, str) for i in items): return
+        bad = [p for p,(i,f) in enumerate(zip(items, self.names)) if not _is_name(i, f)]
+        if bad: raise ValueError(f"data does not hold the population's files in its order: example {bad[0]} is {str(items[bad[0]])!r} in the population, "
+                                 f"{self.shown([self.names[bad[0]]])} in data ({len(bad)} of {len(items)} positions differ). Pass the data it was evaluated on, unchanged "
+                                 "(a file added to or removed from a folder moves every later position)")
+
+    def _check_labels(self, pop):
+        "A `ValueError` where the data's labels are not the population's targets: other examples under the same names."
+        t,pos = np.asarray(pop.targets),self.keys.get_indexer(pop.index)
+        if self.teaching:
+            # the population was evaluated against the labels as trained (`label`); the true ones serve as well (a population made from them)
+            m = self.data.meta
+            diff = {c: m[c].to_numpy()[pos] != t for c in ('label', 'true_label')}
+            col = min(diff, key=lambda c: diff[c].sum())
+            y,bad,where = m[col].to_numpy()[pos],diff[col],f'data.meta.{col}'
+        else:
+            y = self.targets()
+            if y is None: return
+            y = y[pos]; bad,where = y != t,'its targets'
+        if not bad.any(): return
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"data holds other examples than the population: its labels ({where}) differ from the population's targets on {int(bad.sum())} "
+                         f"of {len(t)} examples (e.g. example {pop.index[j]}: {t[j]} in the population, {y[j]} in data). Pass the data it was evaluated on{self._hint(pop)}")
+
+    def _hint(self, pop) -> str:
+        "The likely reason the labels differ, for the message."
+        from fastai.data.load import DataLoader
         n = len(pop.targets)
-        if len(self) != n: raise ValueError(f"data has {len(self)} examples and the population {n}: pass the data it was evaluated on (of DataLoaders, the valid set is used)")
-        items,files = list(_items(pop) if items is None else items),getattr(self.ds, 'items', None)
-        if files is None or isinstance(files, pd.DataFrame) or len(files) != n: return
-        if not (all(isinstance(i, str) for i in items) and all(isinstance(f, (str, os.PathLike)) for f in files)): return
-        for pos,(i,f) in enumerate(zip(items, files)):
-            f = Path(f).as_posix()
-            if f != i and not f.endswith('/' + i):
-                raise ValueError(f"data does not hold the population's files in its order: example {pos} is {str(i)!r} in the population, {f} in data. "
-                                 "Pass the data it was evaluated on, unchanged (a file added to or removed from a folder moves every later position)")
+        if self.teaching and n < len(self) and np.array_equal(pop.index, np.arange(n)):
+            return (f": the population names its examples 0..{n-1} (made without index=?); give Population.from_arrays or "
+                    "CompressionInterpretation.from_preds the examples' indices, e.g. index=data.meta.index[data.meta.split=='test']")
+        if self.teaching: return ": the same function, arguments and seed (another seed draws other examples under the same indices)"
+        if isinstance(self.data, DataLoader) and getattr(self.data, 'shuffle', False):
+            return ": predictions made on a DataLoader that shuffles come in another order; predict on dl.new(shuffle=False)"
+        return " (of DataLoaders, the valid set is used)"
 
     def show(self, i, ax:plt.Axes, title:str):
         "Draw example `i` on `ax`: a `TeachingData`'s `get_x`, else the fastai set's own decoding and `show`."
@@ -251,31 +384,108 @@ class ExampleSource:
         ax.set_title(title)
         return ax
 
+def _short(names, n:int=3) -> str:
+    "The first `n` of `names` for a message."
+    return ', '.join(repr(str(s)) for s in list(names)[:n]) + (', ...' if len(names) > n else '')
+
 def _example_title(src, i, preds):
     "True label; the trained label when noise flipped it; then `name: prediction` for each of `preds`."
     true,label = src.labels(i)
     lines = [f'true: {src.name(true)}'] + ([f'trained as {src.name(label)}'] if label != true else [])
     return '\n'.join(lines + [f'{n}: {src.name(int(_lookup(p, i)))}' for n,p in preds.items()])
 
-def _check_idx(idx, index):
-    "`idx` as a list of examples found in `index`, else a `ValueError` (a boolean mask is not a list of examples)."
-    if isinstance(idx, (str, dict)) or np.ndim(idx) != 1: raise ValueError(f"idx must be a list of example indices (the index of data.meta, or positions in a fastai set), got {idx!r}")
+def _check_idx(idx, src, max_n=None) -> tuple: # (the first `max_n` of `idx` as given, their keys in `src`)
+    "The first `max_n` examples of `idx` and their keys in `src`, else a `ValueError` (a boolean mask is not a list of examples)."
+    if isinstance(idx, (str, dict, os.PathLike)) or np.ndim(idx) != 1:
+        raise ValueError(f"idx must be a list of example indices (the index of data.meta, or positions in a fastai set), got {idx!r}")
     idx = list(idx)
     if not idx: raise ValueError("idx is empty: there are no examples to show")
     # `examples.pie` is a mask, not indices: False and True would be read as examples 0 and 1
     if all(isinstance(i, (bool, np.bool_)) for i in idx):
         raise ValueError("idx is a boolean mask; pass the example indices it selects, e.g. examples.index[examples.pie]")
-    if pd.api.types.is_integer_dtype(index):
-        bad = [i for i in idx if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral)]
-        if bad: raise ValueError(f"idx: example {bad[0]!r} is not an integer index like those of the data")
-    missing = [i for i in idx if i not in index]
-    if missing: raise ValueError(f"idx: example {missing[0]!r} is not in the data's examples ({len(index)}: {index[:3].tolist()}...)")
-    return idx
+    idx = idx[:max_n]
+    return idx,[src.key(i) for i in idx]
+
+def _keyed(name, p, given, keys, n_classes) -> dict:
+    "Predictions `p` as {key: class} for the examples `keys` (found in `p` by key, or by the name `given` for them), else a `ValueError`."
+    if not isinstance(p, (pd.Series, dict)): raise ValueError(f"preds[{name!r}] must be a Series or dict keyed by example, got {type(p).__name__}")
+    have = p.index if isinstance(p, pd.Series) else p
+    if isinstance(p, pd.Series) and p.index.has_duplicates:
+        raise ValueError(f"preds[{name!r}] has several predictions for example {_py(p.index[p.index.duplicated()][0])!r}: key it by example, one prediction each")
+    out = {}
+    for g,k in zip(given, keys):
+        at = next((j for j in (k, g) if _has(have, j)), None)
+        if at is None: raise ValueError(f"preds[{name!r}] has no prediction for example {g!r}: key it by example (a Series or dict)")
+        v = _lookup(p, at)
+        if isinstance(v, np.generic): v = v.item()
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < (n_classes or float('inf')):
+            raise ValueError(f"preds[{name!r}] must give a class index in [0, {n_classes-1 if n_classes else 'inf'}] per example, got {v!r} for example {g!r}")
+        out[k] = int(v)
+    return out
+
+def _py(v): return v.item() if isinstance(v, np.generic) else v   # 12 in messages, not np.int64(12)
+
+def _has(keys, j) -> bool:
+    "Whether `j` is among `keys` (False for a key of a type that cannot be looked up)."
+    try: return j in keys
+    except TypeError: return False
+
+def _text_width(text:str, prop) -> float:
+    "Width of one line of `text` in points, as the Agg renderer (PNG, the inline backend) lays it out."
+    from matplotlib.backends.backend_agg import RendererAgg
+    return RendererAgg(1, 1, 72).get_text_width_height_descent(text, prop, ismath=False)[0]
+
+def _room(ax) -> float:
+    "Width in points a title of `ax` may take: the distance to the nearest center of another Axes in its row (the figure's width if alone)."
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    fig,ss = ax.figure,ax.get_subplotspec()
+    if ss is not None and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        # constrained layout spreads the grid over the whole figure when drawn (positions before that assume wide margins): a column's share
+        return fig.get_figwidth()*72*len(ss.colspan)/ss.get_gridspec().ncols
+    b = ax.get_position()
+    gaps = [abs((o.x0+o.x1)/2 - (b.x0+b.x1)/2) for o in (a.get_position() for a in fig.axes if a is not ax) if min(o.y1, b.y1) > max(o.y0, b.y0)]
+    return fig.get_figwidth()*72*(min(gaps) if gaps else 1.)
+
+def _fit_size(titles, rooms, prop, min_size) -> float:
+    "The largest font size, at most `prop`'s, at which every line of `titles` fits its room (`min_size` if none does)."
+    lines,p = [(l, r) for t,r in zip(titles, rooms) for l in t.splitlines()],prop.copy()
+    size = prop.get_size_in_points()
+    # widths grow about linearly with the size: start there, then step down where hinting makes a line wider
+    size = max(min_size, min([size] + [size*r/w for l,r in lines if (w := _text_width(l, p)) > 0]))
+    while size > min_size:
+        p.set_size(size)
+        if all(_text_width(l, p) <= r for l,r in lines): break
+        size = max(min_size, size - .5)
+    return size
+
+def _wrap(title:str, room:float, prop) -> str:
+    "`title` with each line too wide for `room` at `prop` split after its label: 'compressed:\\nautomobile', 'trained as\\nairplane'."
+    def split(l): return l.replace(': ', ':\n', 1) if ': ' in l else l.replace('trained as ', 'trained as\n', 1)
+    return '\n'.join(l if _text_width(l, prop) <= room else split(l) for l in title.splitlines())
+
+def _fit_titles(axs, min_size:float=6., readable:float=7., fill:float=.9):
+    "Titles of `axs` that do not overlap: one font size (at most the usual one) at which every line fits; below `readable` points, lines split after their label; what does not fit at `min_size` cut with '…'."
+    if not len(axs): return
+    titles,rooms = [a.get_title() for a in axs],[fill*_room(a) for a in axs]
+    prop = axs[0].title.get_fontproperties().copy()
+    size = _fit_size(titles, rooms, prop, min_size)
+    if size < readable:   # a label on a line of its own reads better than a tiny font, or a name cut short
+        p = prop.copy(); p.set_size(readable)
+        titles = [_wrap(t, r, p) for t,r in zip(titles, rooms)]
+        size = _fit_size(titles, rooms, prop, min_size)
+    p = prop.copy(); p.set_size(size)
+    for a,t,r in zip(axs, titles, rooms): a.set_title('\n'.join(_cut(l, r, p) for l in t.splitlines()), fontsize=size)
+
+def _cut(line:str, room:float, prop) -> str:
+    "`line`, shortened from its end with '…' until it is at most `room` points wide."
+    if _text_width(line, prop) <= room: return line
+    while len(line) > 1 and _text_width(line + '…', prop) > room: line = line[:-1]
+    return line + '…'
 
 def show_examples(
     data, # a `TeachingData`, or fastai `Datasets`, `DataLoader` or `DataLoaders` (its valid set)
-    idx:list, # examples in the order to show: `data.meta`'s index for a `TeachingData`; for fastai data, positions in the set (its items where they are integers)
-    preds:dict|None=None, # {name: predicted class per example}, each a Series or dict keyed by example
+    idx:list, # examples in the order to show: `data.meta`'s index for a `TeachingData`; for fastai data, positions in the set (its items where they are integers) or files' names (paths below the data's folder)
+    preds:dict|None=None, # {name: predicted class per example}, each a Series or dict keyed by example (as `idx` names it)
     ncols:int=8, # images per row, at least 1
     max_n:int=64, # show at most this many (the first ones of `idx`), at least 1
     axs:list|None=None, # Axes to draw in, at least one per image (default: a new figure)
@@ -285,28 +495,21 @@ def show_examples(
     src = data if isinstance(data, ExampleSource) else ExampleSource(data)
     ncols,max_n = check_number('ncols', ncols, '[1, inf)', integer=True),check_number('max_n', max_n, '[1, inf)', integer=True)
     imsize = check_number('imsize', imsize, '(0, inf)')
-    idx = _check_idx(idx, src.keys)[:max_n]
+    given,keys = _check_idx(idx, src, max_n)
     if preds is not None and not isinstance(preds, dict): raise ValueError(f"preds must be a dict {{name: predictions keyed by example}}, got {type(preds).__name__}")
-    preds = preds or {}
     n_classes = len(src.vocab) if src.vocab is not None else None
-    for n,p in preds.items():
-        if not isinstance(p, (pd.Series, dict)): raise ValueError(f"preds[{n!r}] must be a Series or dict keyed by example, got {type(p).__name__}")
-        keys = p.index if isinstance(p, pd.Series) else p
-        lacking = [i for i in idx if i not in keys]
-        if lacking: raise ValueError(f"preds[{n!r}] has no prediction for example {lacking[0]}: key it by example (a Series or dict)")
-        for i in idx:
-            v = _lookup(p, i)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < (n_classes or float('inf')):
-                raise ValueError(f"preds[{n!r}] must give a class index in [0, {n_classes-1 if n_classes else 'inf'}] per example, got {v!r} for example {i}")
+    preds = {n: _keyed(n, p, given, keys, n_classes) for n,p in (preds or {}).items()}
     if axs is None:
-        ncols = min(ncols, len(idx))
-        nrows = -(-len(idx)//ncols)
-        axs = plt.subplots(nrows, ncols, figsize=(imsize*ncols, (imsize+.25*(2+len(preds)))*nrows), squeeze=False)[1]
+        ncols = min(ncols, len(keys))
+        nrows = -(-len(keys)//ncols)
+        # constrained: the titles' lines push the rows apart rather than into the images above
+        axs = plt.subplots(nrows, ncols, figsize=(imsize*ncols, (imsize+.25*(2+len(preds)))*nrows), squeeze=False, layout='constrained')[1]
     axs = np.asarray(axs, dtype=object).ravel()
-    if len(axs) < len(idx): raise ValueError(f"axs: {len(axs)} Axes for {len(idx)} examples")
+    if len(axs) < len(keys): raise ValueError(f"axs: {len(axs)} Axes for {len(keys)} examples")
     if not all(isinstance(a, plt.Axes) for a in axs): raise ValueError("axs must hold matplotlib Axes only")
-    for ax,i in zip(axs, idx): src.show(i, ax, _example_title(src, i, preds))
-    for ax in axs[len(idx):]: ax.axis('off')
+    for ax,i in zip(axs, keys): src.show(i, ax, _example_title(src, i, preds))
+    for ax in axs[len(keys):]: ax.axis('off')
+    _fit_titles(axs[:len(keys)])   # class names that are words ('automobile') would run into the next image's title
     return axs
 
 # %% ../nbs/07_viz.ipynb #c481d434
@@ -320,6 +523,8 @@ def _numbers(name, values):
 def _aligned(values, like, name):
     "`values` as an array in the order of `like`: aligned by index when both are Series, else by position."
     if isinstance(values, pd.Series) and isinstance(like, pd.Series):
+        # a repeated index would give one example's value to several
+        for n,s in ((name, values), ('vog', like)): _check_unique(n, s.index, 'example, aligned by index')
         missing = like.index.difference(values.index)
         if len(missing): raise ValueError(f"{name} has no value for {len(missing)} examples of vog (e.g. index {missing[:1].tolist()[0]!r})")
         return _numbers(name, values.loc[like.index])
@@ -339,11 +544,13 @@ def plot_vog_deciles(
     q = check_number('q', q, '[2, inf)', integer=True)
     _check_label('label', label)
     s = _numbers('vog', vog)
+    if np.isinf(s).any(): raise ValueError(f"vog has inf for {int(np.isinf(s).sum())} examples: scores must be finite numbers (NaN: not scored)")
     ok = ~np.isnan(s)   # an example never scored has no decile
     if ok.sum() < q: raise ValueError(f"vog has {ok.sum()} scored examples, fewer than q={q} bins")
     v = _aligned(values, vog if isinstance(vog, pd.Series) else s, 'values')
     # a NaN value would make its bin's mean NaN, and the bar silently vanish
     if np.isnan(v[ok]).any(): raise ValueError(f"values has NaN for {np.isnan(v[ok]).sum()} scored examples; every scored example needs a value")
+    if np.isinf(v[ok]).any(): raise ValueError(f"values has inf for {np.isinf(v[ok]).sum()} scored examples: values must be finite numbers")
     # `duplicates='drop'` merges bins when many scores tie; the bins are then fewer than q, and the axis says so
     bins = pd.qcut(s[ok], q, labels=False, duplicates='drop')
     means = pd.Series(v[ok]).groupby(bins).mean()
@@ -472,6 +679,8 @@ def plot_layer_sparsity(
     layers = report[~is_total]
     if not len(layers): raise ValueError("report has no layer rows (only a 'total' row)")
     if 'masked' in layers and not pd.api.types.is_bool_dtype(layers.masked): raise ValueError(f"report.masked must be True or False for every layer, got dtype {layers.masked.dtype}")
+    _numeric('report.sparsity', report.sparsity, 'fractions in [0, 1], one per layer', 0, 1)
+    if is_total.sum() > 1: raise ValueError(f"report has {int(is_total.sum())} rows named 'total': one total, as sparsity_report gives, or none")
     _check_figsize(figsize)
     ax = _ax(ax, figsize if figsize is not None else (max(4, .6*len(layers)+1), 3))
     masked = layers.masked.to_numpy(bool) if 'masked' in layers else np.ones(len(layers), bool)
