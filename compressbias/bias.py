@@ -187,8 +187,19 @@ def _splits(n_a:int, n_b:int|None, a:int, b:int, max_splits:int, seed:int) -> tu
 
 class PieChance:
     "The chance level of a PIE count: how many modal labels two populations of the baseline, trained from disjoint seeds, disagree on."
-    def __init__(self, table:pd.DataFrame, n_examples:int, sizes:tuple, base:str, other:str|None, comp:str|None, pies:int|None,
-                 n_possible:int, exhaustive:bool, seed:int):
+    def __init__(self,
+        table:pd.DataFrame, # one row per split: `seeds_a`, `seeds_b` (the models of each side) and their `disagreements`
+        n_examples:int, # examples the modal labels were compared on
+        sizes:tuple, # models on each side (a, b)
+        base:str, # the baseline variant (side a)
+        other:str|None, # the variant of side b (or, with `pool`, pooled with `base`), or None: side b from `base` too, disjoint from side a
+        pool:bool, # whether `other`'s models were pooled with `base`'s and the pool split
+        comp:str|None, # the compressed variant whose PIE count this is the chance level of, or None
+        pies:int|None, # that PIE count
+        n_possible:int, # how many distinct splits there are
+        exhaustive:bool, # whether `table` holds every one of them (else random ones)
+        seed:int, # seed of the random splits
+    ):
         store_attr()
         d = table.disagreements.to_numpy(float)
         self.n_splits,self.count = len(d),float(d.mean())
@@ -200,8 +211,10 @@ class PieChance:
         self.clears = None if pies is None else bool(pies > self.high)
 
     def __repr__(self):
-        vs = f"{self.base!r} against {self.other!r}" if self.other else f"disjoint sets of {self.base!r}'s models"
-        how = (f"every one of the {self.n_splits} splits" if self.exhaustive else f"{self.n_splits} random splits of {self.n_possible} (seed {self.seed})")
+        vs = (f"models of {self.base!r} and {self.other!r} pooled, in disjoint sets" if self.other and self.pool else
+              f"{self.base!r} against {self.other!r}" if self.other else f"disjoint sets of the models of {self.base!r}")
+        how = ("the only split" if self.n_splits == 1 else f"every one of the {self.n_splits} splits" if self.exhaustive
+               else f"{self.n_splits} random splits of {self.n_possible} (seed {self.seed})")
         spread = '' if self.n_splits == 1 else f", sd {self.std:.1f}, range {self.low:g} to {self.high:g}"
         res = (f"{type(self).__name__}: {self.count:.1f} of {self.n_examples} modal labels ({self.fraction:.1%}) differ by seed noise alone "
                f"({vs}, {self.sizes[0]} and {self.sizes[1]} models; mean over {how}{spread})")
@@ -225,6 +238,7 @@ def pie_chance(
     comp:str|None=None, # the compressed variant whose PIE count this is the chance level of: its sizes are the default, its count is reported beside
     n_models=None, # models on each side: an integer, or a pair (baseline side, other side); default: those of the PIE count (`base` and `comp`), else `base` and `other`, else half of `base` each
     other:str|None=None, # a second population of the baseline, trained from other seeds: one side drawn from it (default: both sides from `base`, disjoint)
+    pool:bool=False, # with `other` trained by the same recipe as `base` (more seeds of it): pool the two and split the pool, as `base` alone is split
     max_splits:int=1000, # every split is counted when there are at most this many, else this many random ones
     seed:int=0, # seed of the random splits (only used when there are more than `max_splits`)
 ) -> PieChance: # the mean count over the splits, its fraction, spread and range, and the table of splits
@@ -238,25 +252,29 @@ def pie_chance(
         check_choice(name, v, pop.variants)
         if v == base: raise ValueError(f"{name} must be another variant than base (both are {base!r})")
     if other is not None and other == comp: raise ValueError(f"other must be a second population of the baseline, not the compressed variant comp ({comp!r})")
-    pb = pop.preds(base)
+    if not isinstance(pool, (bool, np.bool_)): raise ValueError(f"pool must be True or False, got {pool!r}")
+    if pool and other is None: raise ValueError("pool=True pools other's models with base's: give other= (a second population of the baseline)")
+    pb,sb = pop.preds(base),pop.seeds(base)
     po = None if other is None else pop.preds(other)
-    default = ((len(pb), len(pop.preds(comp))) if comp is not None else (len(pb), len(po)) if other is not None else (len(pb)//2, len(pb)//2))
+    if other is not None:
+        qb,qo = pop.probs(base),pop.probs(other)
+        same = [s for i,s in enumerate(sb) for j,t in enumerate(pop.seeds(other)) if s == t and np.array_equal(qb[i], qo[j])]
+        if same: raise ValueError(f"other: its model of seed {same[0]} predicts exactly as {base!r}'s model of that seed (the same model): a chance level needs models trained from other seeds")
+    if pool: pb,sb,po = np.concatenate([pb, po]),[f'{base}:{s}' for s in sb] + [f'{other}:{s}' for s in pop.seeds(other)],None
+    one = po is None   # both sides from one set of models (`base`'s, or the pool)
+    default = ((len(pop.preds(base)), len(pop.preds(comp))) if comp is not None else (len(pb)//2, len(pb)//2) if one else (len(pb), len(po)))
     if min(default) < 1: raise _too_few(base, len(pb), 1, 1)
     a,b = _split_sizes(n_models, default)
-    if other is None and a + b > len(pb): raise _too_few(base, len(pb), a, b)
-    if other is not None:
-        if a > len(pb) or b > len(po): raise _too_few(base, (len(pb), len(po)), a, b, other)
-        qb,qo = pop.probs(base),pop.probs(other)
-        same = [s for i,s in enumerate(pop.seeds(base)) for j,t in enumerate(pop.seeds(other)) if s == t and np.array_equal(qb[i], qo[j])]
-        if same: raise ValueError(f"other: its model of seed {same[0]} predicts exactly as {base!r}'s model of that seed (the same model): a chance level needs models trained from other seeds")
-    splits,n_possible,exhaustive = _splits(len(pb), None if other is None else len(po), a, b, max_splits, seed)
-    sb,so = pop.seeds(base),pop.seeds(base if other is None else other)
-    side_b = pb if other is None else po
+    if one and a + b > len(pb): raise _too_few(base if not pool else f"{base}' and '{other}", len(pb), a, b)
+    if not one and (a > len(pb) or b > len(po)): raise _too_few(base, (len(pb), len(po)), a, b, other)
+    splits,n_possible,exhaustive = _splits(len(pb), None if one else len(po), a, b, max_splits, seed)
+    so = sb if one else pop.seeds(other)
+    side_b = pb if one else po
     rows = [dict(seeds_a=tuple(sb[i] for i in A), seeds_b=tuple(so[j] for j in B),
                  disagreements=int((modal_labels(pb[list(A)], pop.n_classes) != modal_labels(side_b[list(B)], pop.n_classes)).sum())) for A,B in splits]
     n_pies = None if comp is None else int((pop.modal(base) != pop.modal(comp)).sum())
-    return PieChance(pd.DataFrame(rows), len(pop.targets), (a, b), str(base), None if other is None else str(other), None if comp is None else str(comp),
-                     n_pies, n_possible, exhaustive, seed)
+    return PieChance(pd.DataFrame(rows), len(pop.targets), (a, b), str(base), None if other is None else str(other), bool(pool),
+                     None if comp is None else str(comp), n_pies, n_possible, exhaustive, seed)
 
 
 # %% ../nbs/06_bias.ipynb #ecaae940
@@ -328,9 +346,9 @@ def _ambiguous(n:int, what:str) -> str:
     "The message for groups that name examples when the population's examples have no identities."
     return (f"groups is {what}, but this population's examples have no identities of their own: its items are their positions 0 to {n-1} "
             "(a population made from arrays without index= or items=), so which value belongs to which example would be a guess. "
-            "Say which examples they are with items= (e.g. items=data.test.index for the teaching data's test set; "
-            "Population.from_arrays and CompressionInterpretation.from_preds take index= or items=), or give groups as an array "
-            "in the examples' order (e.g. groups.loc[ids].to_numpy())")
+            "Say which examples they are: make the population with index= or items= (e.g. index=data.test.index for the teaching data's "
+            "test set, in Population.from_arrays or CompressionInterpretation.from_preds), pass items= (to resolve_groups or "
+            "CompressionInterpretation), or give groups as an array in the examples' order (e.g. groups.loc[ids].to_numpy())")
 
 def resolve_groups(
     pop:Population, # the study whose examples need a group
@@ -363,8 +381,7 @@ def resolve_groups(
         if len(missing): raise ValueError(f"groups has no value for {len(missing)} of the population's {n} items (e.g. {_few(missing)}); "
                                           f"index it by item (the population's items look like {_few(keys, 2)}; its index is {_few(ix, 2)}){_unanchored(keys, ix)}")
         g,where = groups.reindex(keys).to_numpy(),'item'
-    elif callable(groups):
-        if positional: raise ValueError(_ambiguous(n, "a callable item -> group (it would be called with positions)"))
+    elif callable(groups):   # called with each item: for a population of positions, the position (it has no index of its own to contradict them)
         g,where = pd.Series([groups(i) for i in items], dtype=object).to_numpy(),'item'   # 1-d even when groups are tuples
     elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)) or hasattr(groups, 'detach'):   # detach: a tensor
         g = groups.detach().cpu().numpy() if hasattr(groups, 'detach') else np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None)
@@ -562,6 +579,7 @@ def impact_summary(
     correction:str|None='bh', # correction of the per-class tests: 'bh', 'by' or None, as in `class_impact`
     meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
     other:str|None=None, # a second population of the baseline, trained from other seeds: adds `pies_by_chance` (`pie_chance`), and is not compared itself
+    pool:bool=False, # pool `other`'s models with the baseline's for the chance level (`other` trained by the same recipe)
 ) -> pd.DataFrame: # one row per compressed variant, in the population's order
     "Per compressed variant: top-1 change, impacted classes (adjusted, raw, and how many chance explains), PIEs (and, given `other`, how many chance explains) and each group's error change."
     alpha = check_number('alpha', alpha, '(0, 1)')
@@ -577,7 +595,7 @@ def impact_summary(
         ci,pi = class_impact(pop, base, comp, alpha, correction),pies(pop, base, comp)
         row = dict(top1_change=pop.accuracy(comp).mean() - pop.accuracy(base).mean(), impacted_classes=ci.attrs['n_impacted'],
                    impacted_raw=ci.attrs['n_impacted_raw'], expected_by_chance=ci.attrs['expected_by_chance'], pies=int(pi.pie.sum()))
-        if other is not None: row['pies_by_chance'] = pie_chance(pop, base, comp, other=other).count   # sides as large as this count's
+        if other is not None: row['pies_by_chance'] = pie_chance(pop, base, comp, other=other, pool=pool).count   # sides as large as this count's
         if g is not None: row.update({f'{k}_error_change': r.change for k,r in group_impact(pop, base, comp, g).iterrows()})
         rows[comp] = row
     if not rows: raise ValueError(f"impact_summary: the population has no variant besides the baseline {base!r}" + ('' if other is None else f" and other ({other!r})"))
@@ -654,9 +672,10 @@ class CompressionInterpretation:
         groups=None, # group of each example, in any form `resolve_groups` takes
         data=None, # what the population was evaluated on, for pictures (a `TeachingData` or fastai data)
         meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+        items=None, # identity of each example, for `groups` (default: the population's, see `resolve_groups`)
     ) -> 'CompressionInterpretation':
         "Interpret a population made by `run_population` (or `Population.from_arrays`)."
-        return cls(pop, base, comp, groups, data, meta)
+        return cls(pop, base, comp, groups, data, meta, items)
 
     @classmethod
     def from_preds(cls,
@@ -741,16 +760,17 @@ class CompressionInterpretation:
 
     def pie_chance(self,
         other:str|None=None, # a second population of the baseline in the same population, trained from other seeds (`pie_chance`)
+        pool:bool=False, # pool `other`'s models with the baseline's and split the pool (`other` trained by the same recipe)
         n_models=None, # models on each side (default: those of the PIE count)
         max_splits:int=1000, # every split counted up to this many, else this many random ones
         seed:int=0, # seed of the random splits
     ) -> PieChance:
         "How many modal labels two populations of the baseline from disjoint seeds disagree on, as large as this PIE count's (`pie_chance`)."
-        return pie_chance(self.pop, self.base, self.comp, n_models, other, max_splits, seed)
+        return pie_chance(self.pop, self.base, self.comp, n_models, other, pool, max_splits, seed)
 
     def pie_summary(self,
         other:str|None=None, # a second population of the baseline, trained from other seeds
-        **kwargs # passed on to `pie_chance`: `n_models`, `max_splits`, `seed`
+        **kwargs # passed on to `pie_chance`: `pool`, `n_models`, `max_splits`, `seed`
     ) -> pd.DataFrame: # rows PIE and non-PIE, with `expected_by_chance` and `chance_sd`
         "The PIE count, each population's accuracy on PIEs and the rest, and the count seed noise alone gives (`pie_summary`); NaN and a warning where the baseline has too few models for it."
         df = self.pies()
