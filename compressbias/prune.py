@@ -219,8 +219,10 @@ def prunable_layers(
     emb = [n for n,m in res if isinstance(m, _EMBEDDINGS)]
     if emb and granularity == 'filter': raise ValueError(f"layers: {emb} are embeddings, whose rows are tokens, not output channels: "
                                                          f"prune them with granularity='weight'")
+    rnn = [n for n,m in model.named_modules() if isinstance(m, (nn.RNNBase, nn.MultiheadAttention))]
     if not res: raise ValueError(f"{type(model).__name__} has no prunable layer: pruning needs a Conv or Linear layer "
-                                 f"besides the final classifier, or `layers` naming the layers to prune")
+                                 f"besides the final classifier, or `layers` naming the layers to prune"
+                                 + (f" (its {rnn} are recurrent or attention layers, which compressbias cannot prune)" if rnn else ''))
     return res
 
 def add_masks(

@@ -238,7 +238,9 @@ def add_quantizers(
     bits = check_bits(bits)
     if activations is not None: activations = check_bits(activations, 'activations', INT_BITS)
     found = find_layers(model, layers, compress=True)
-    if not found: raise ValueError(f"{type(model).__name__} has no Conv or Linear layer to quantize; name the layers to quantize with `layers`")
+    rnn = [n for n,m in model.named_modules() if isinstance(m, (nn.RNNBase, nn.MultiheadAttention))]
+    if not found: raise ValueError(f"{type(model).__name__} has no Conv or Linear layer to quantize; name the layers to quantize with `layers`"
+                                   + (f" (its {rnn} are recurrent or attention layers, which compressbias cannot quantize)" if rnn else ''))
     tfms = []
     for name,m in found:   # check every layer before changing any
         if effective_weight(m).ndim < 2: raise ValueError(f"layers: [{name!r}] are normalization layers (1-d weights, {type(m).__name__}), which are never quantized")
