@@ -16,7 +16,8 @@ from fastai.callback.core import Callback
 
 # %% auto #0
 __all__ = ['check_choice', 'check_number', 'is_distributed', 'world_size', 'process_rank', 'all_reduce', 'all_gather',
-           'broadcast', 'unwrap_model', 'distributed_dl_type', 'unwrap_dl', 'rank0_buffers', 'TrainingCallback']
+           'broadcast', 'unwrap_model', 'distributed_dl_type', 'unwrap_dl', 'rank0_buffers', 'TrainingCallback',
+           'check_fit_steps']
 
 # %% ../nbs/00b_core.ipynb #9acd243f
 def _same(a, b) -> bool:
@@ -226,3 +227,18 @@ class TrainingCallback(Callback):
         self.learn.metrics = L(self.learn.metrics) + [_Column(f, n, self) for n,f in self.columns.items()]
     def _hide_columns(self):
         if any(map(self._is_ours, self.learn.metrics)): self.learn.metrics = L(m for m in self.learn.metrics if not self._is_ours(m))
+
+# %% ../nbs/00b_core.ipynb #c7f1e2a1
+def check_fit_steps(
+    learn, # the Learner whose fit is starting
+    who:str, # the callback, for the message
+    hint:str='', # what else the user may want, added to the message
+) -> int: # the number of training steps per epoch
+    "The number of batches of `learn.dls.train`, else (none) a `ValueError` saying why the fit has no training step."
+    dl = learn.dls.train
+    n = len(dl)
+    if n: return n
+    items = len(getattr(dl, 'dataset', ()) or ())
+    why = ("its training DataLoader is empty (a Learner from `load_learner` has empty `dls`: give it data first, `learn.dls = ...`)" if not items else
+           f"its training set has {items} items, fewer than one batch of {getattr(dl, 'bs', '?')} with drop_last=True (use a smaller batch size)")
+    raise ValueError(f"{who}: the fit has no training step: {why}" + (f"; {hint}" if hint else ''))

@@ -13,8 +13,9 @@ import pandas as pd
 from torch import nn, Tensor
 from fastcore.all import *
 from fastai.learner import Recorder
+from fastai.callback.tracker import SaveModelCallback
 from .weights import *
-from .core import check_choice, check_number, TrainingCallback, is_distributed, broadcast, unwrap_model
+from .core import check_choice, check_number, TrainingCallback, is_distributed, broadcast, unwrap_model, check_fit_steps
 
 # %% auto #0
 __all__ = ['CRITERIA', 'GRANULARITIES', 'SCOPES', 'agp', 'linear', 'one_shot', 'check_sparsity', 'n_to_prune', 'keep_lowest_out',
@@ -195,9 +196,12 @@ class WeightMask(WeightTfm):
         mask:Tensor, # 0/1, the shape of the weight
     ):
         super().__init__()
-        if not (isinstance(mask, Tensor) and ((mask == 0) | (mask == 1)).all()): raise ValueError(f"mask must be a tensor of 0s and 1s, got {_desc(mask)}")
+        if not (isinstance(mask, Tensor) and mask.numel() and ((mask == 0) | (mask == 1)).all()): raise ValueError(f"mask must be a tensor of 0s and 1s (not empty), got {_desc(mask)}")
         self.register_buffer('mask', mask)
     def forward(self, w:Tensor) -> Tensor: return w*self.mask
+    def neutral_state(self) -> dict: return {'mask': torch.ones_like(self.mask)}   # a checkpoint without a mask prunes nothing
+
+LOAD_HINTS['mask'] = "give the Learner a PruneCallback (or call `add_masks(model, layers)`)"
 
 # %% ../nbs/01_prune.ipynb #99c770a2
 _EMBEDDINGS = (nn.Embedding, nn.EmbeddingBag)
@@ -215,16 +219,19 @@ def prunable_layers(
     emb = [n for n,m in res if isinstance(m, _EMBEDDINGS)]
     if emb and granularity == 'filter': raise ValueError(f"layers: {emb} are embeddings, whose rows are tokens, not output channels: "
                                                          f"prune them with granularity='weight'")
+    rnn = [n for n,m in model.named_modules() if isinstance(m, (nn.RNNBase, nn.MultiheadAttention))]
     if not res: raise ValueError(f"{type(model).__name__} has no prunable layer: pruning needs a Conv or Linear layer "
-                                 f"besides the final classifier, or `layers` naming the layers to prune")
+                                 f"besides the final classifier, or `layers` naming the layers to prune"
+                                 + (f" (its {rnn} are recurrent or attention layers, which compressbias cannot prune)" if rnn else ''))
     return res
 
 def add_masks(
     model:nn.Module, # the model
     layers:list|None=None, # module names; None: every Conv and Linear but the classifier
 ) -> list: # (name, module) pairs, each with a `'mask'` transform
-    "Give `layers` a mask of ones (nothing pruned) where they have none; needed before `load`ing a pruned state into a fresh model."
+    "Give `layers` a mask of ones (nothing pruned) where they have none, as `PruneCallback` does when its Learner is made: a pruned checkpoint then loads."
     res = prunable_layers(model, layers)
+    check_loads(model)   # a checkpoint pruned on other layers is refused, saying what to do
     for n,m in res:
         if get_weight_tfm(m, 'mask') is None:
             w = m.weight_orig if has_weight_tfms(m) else m.weight
@@ -250,8 +257,8 @@ def prune_layers(
 
 def _mask_tfms(layers) -> list:
     "The mask transform of each of `layers`, else a `ValueError`."
-    if not (isinstance(layers, (list, tuple, L)) and all(isinstance(m, nn.Module) for m in layers)):
-        raise ValueError(f"layers must be a list of modules with masks (see `add_masks`), got {layers!r}")
+    if not (isinstance(layers, (list, tuple, L)) and len(layers) and all(isinstance(m, nn.Module) for m in layers)):
+        raise ValueError(f"layers must be a list of modules with masks (see `add_masks`), at least one; got {layers!r}")
     if len(set(map(id, layers))) < len(layers): raise ValueError("layers holds a module more than once")
     tfms = [get_weight_tfm(m, 'mask') for m in layers]
     if any(t is None for t in tfms):
@@ -295,13 +302,13 @@ def prune_model(
 # %% ../nbs/01_prune.ipynb #af0beb3a
 def sparsity_report(
     model:nn.Module, # the model
-    layers:list|None=None, # module names; None: every Conv and Linear layer (the classifier included) and any other pruned layer
+    layers:list|None=None, # module names; None: every layer with weights (see `report_layers`): Conv, Linear (the classifier included), embeddings, RNNs, attention
 ) -> pd.DataFrame: # indexed by `layer`, one row per layer and a last row 'total'
     "Per layer: type, params (weights), zeros, sparsity, and whether it has a mask; then the total."
     rows = []
     for n,m in report_layers(model, layers):
-        w = effective_weight(m)
-        rows.append(dict(layer=n, type=type(m).__name__, params=w.numel(), zeros=int((w == 0).sum()),
+        ws = layer_weights(m)   # an RNN's or an attention's several weight matrices, all of them
+        rows.append(dict(layer=n, type=type(m).__name__, params=sum(w.numel() for w in ws), zeros=sum(int((w == 0).sum()) for w in ws),
                          masked=get_weight_tfm(m, 'mask') is not None))
     df = pd.DataFrame(rows, columns=['layer','type','params','zeros','masked'])
     total = dict(layer='total', type='', params=df.params.sum(), zeros=df.zeros.sum(), masked=df.masked.any())
@@ -313,7 +320,7 @@ def sparsity_report(
 def model_sparsity(
     model:nn.Module, # a model, compressed or not
 ) -> float: # fraction of exactly-zero weights
-    "Fraction of zero weights over every Conv and Linear layer (and any other compressed one), as the forward pass uses them: `sparsity_report`'s total."
+    "Fraction of zero weights over every layer with weights (Conv, Linear, embeddings, RNNs, attention; a tied weight once), as the forward pass uses them: `sparsity_report`'s total."
     return float(sparsity_report(model).sparsity['total'])
 
 # %% ../nbs/01_prune.ipynb #16832c59
@@ -380,14 +387,18 @@ class PruneCallback(TrainingCallback):
         layers = check_layer_names(layers)
         store_attr()
 
-    def after_create(self): prunable_layers(self.learn.model, self.layers, self.granularity)   # a wrong name fails now
+    def after_create(self):
+        # masks of ones (nothing pruned) from the start, as QuantizeCallback's quantizers: a pruned checkpoint loads into
+        # the new Learner, and a wrong layer name fails now
+        prunable_layers(unwrap_model(self.learn.model), self.layers, self.granularity)
+        add_masks(unwrap_model(self.learn.model), self.layers)
     @property
     def columns(self): return {'sparsity': self.current_sparsity}
     def start_fit(self):
         net = unwrap_model(self.learn.model)   # distributed training: the layers inside DDP, by the names the user gave them
         prunable_layers(net, self.layers, self.granularity)
         self.pruned = [m for _,m in add_masks(net, self.layers)]
-        self.t0,self.t1 = window_steps(self.start, self.end, self.n_epoch*len(self.dls.train))
+        self.t0,self.t1 = window_steps(self.start, self.end, self.n_epoch*check_fit_steps(self.learn, 'PruneCallback'))
 
     def before_batch(self):
         if not prune_due(self.train_iter, self.t0, self.t1, self.every): return
@@ -410,7 +421,9 @@ class PruneCallback(TrainingCallback):
 # %% ../nbs/01_prune.ipynb #692cab1e
 class OneShotPruneCallback(TrainingCallback):
     "Prune the trained model once, to `sparsity`, when the fit ends (post-training pruning as a callback, for populations)."
-    order = Recorder.order+1   # after the Recorder, so the last epoch's metrics are the dense model's, as trained
+    # after SaveModelCallback, which reloads its best epoch in `after_fit`: the best model is the one pruned (and the last
+    # epoch's metrics, written by the Recorder, are the dense model's, as trained)
+    order = SaveModelCallback.order+1
     def __init__(self,
         sparsity:float, # target fraction of pruned weights, in [0, 1)
         scope:str='local', # 'local': every layer to `sparsity`; 'global': one threshold across layers
@@ -423,6 +436,7 @@ class OneShotPruneCallback(TrainingCallback):
         layers = check_layer_names(layers)
         store_attr()
     def after_create(self): prunable_layers(self.learn.model, self.layers, self.granularity)   # a wrong name fails now
+    def start_fit(self): check_fit_steps(self.learn, 'OneShotPruneCallback', 'to prune a model without training, use `prune_model`')
     def end_fit(self):
         net = prune_model(unwrap_model(self.learn.model), self.sparsity, self.scope, self.granularity, self.criterion, self.layers)
         if self.distributed: sync_masks([m for _,m in prunable_layers(net, self.layers, self.granularity)])   # process 0's masks in every process

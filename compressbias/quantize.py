@@ -12,8 +12,9 @@ from torch import nn, Tensor
 from fastcore.all import *
 from fastai.callback.core import TrainEvalCallback
 from fastai.learner import Recorder
+from fastai.callback.tracker import SaveModelCallback
 from .weights import *
-from .core import check_choice, check_number, TrainingCallback, all_reduce, unwrap_model
+from .core import check_choice, check_number, TrainingCallback, all_reduce, unwrap_model, check_fit_steps
 
 # %% auto #0
 __all__ = ['QUANT_BITS', 'INT_BITS', 'check_bits', 'quant_range', 'quant_scale', 'fake_quantize', 'FakeQuantWeight',
@@ -157,9 +158,14 @@ class FakeQuantWeight(WeightTfm):
     def set_extra_state(self, state:dict):
         state = {'groups': 1, **state}   # saved before `groups` existed
         saved = {k:state[k] for k in self.settings}
-        if saved != self.settings: raise ValueError(f"FakeQuantWeight: the saved quantizer {saved} differs from this one {self.settings}")
+        if saved != self.settings: raise ValueError(f"FakeQuantWeight: the saved quantizer {saved} differs from this one {self.settings}: "
+                                                    f"give the Learner a QuantizeCallback with the saved settings")
         self.enabled = state['enabled']
     def extra_repr(self) -> str: return ', '.join(f'{k}={v}' for k,v in self.get_extra_state().items())
+    def neutral_state(self) -> dict: return {'_extra_state': {**self.settings, 'enabled': False}}   # a checkpoint without it: switched off
+
+LOAD_HINTS['quant'] = "give the Learner a QuantizeCallback with the saved settings (or call `add_quantizers(model, ...)`)"
+LOAD_HINTS['input_quant'] = "give the Learner a QuantizeCallback with the saved `activations=`"
 
 # %% ../nbs/02_quantize.ipynb #a9287712
 def moving_minmax(
@@ -232,10 +238,12 @@ def add_quantizers(
     bits = check_bits(bits)
     if activations is not None: activations = check_bits(activations, 'activations', INT_BITS)
     found = find_layers(model, layers, compress=True)
-    if not found: raise ValueError(f"{type(model).__name__} has no Conv or Linear layer to quantize; name the layers to quantize with `layers`")
+    rnn = [n for n,m in model.named_modules() if isinstance(m, (nn.RNNBase, nn.MultiheadAttention))]
+    if not found: raise ValueError(f"{type(model).__name__} has no Conv or Linear layer to quantize; name the layers to quantize with `layers`"
+                                   + (f" (its {rnn} are recurrent or attention layers, which compressbias cannot quantize)" if rnn else ''))
     tfms = []
     for name,m in found:   # check every layer before changing any
-        if effective_weight(m).ndim < 2: raise ValueError(f"layers: {name!r} has a 1-d weight ({type(m).__name__}); quantize Conv and Linear layers")
+        if effective_weight(m).ndim < 2: raise ValueError(f"layers: [{name!r}] are normalization layers (1-d weights, {type(m).__name__}), which are never quantized")
         if activations is not None and isinstance(m, (nn.Embedding, nn.EmbeddingBag)):
             raise ValueError(f"layers: {name!r} is an embedding, whose input is token indices: leave it out of `layers`, or use activations=None")
         tfm,old = FakeQuantWeight(bits, per_channel, symmetric, *channel_layout(m), enabled),get_weight_tfm(m, 'quant')
@@ -244,6 +252,7 @@ def add_quantizers(
         if activations is not None and isinstance(iq, InputQuantizer) and iq.bits != activations:
             raise ValueError(f"layers: {name!r} already quantizes its input at {iq.bits} bits")
         tfms.append(tfm)
+    check_loads(model)   # a checkpoint quantized on other layers is refused, saying what to do
     res = L()
     for (name,m),tfm in zip(found, tfms):
         if get_weight_tfm(m, 'quant') is None: add_weight_tfm(m, 'quant', tfm)
@@ -281,6 +290,7 @@ def qat_phase(
 ) -> tuple: # (quantize, observe)
     "Whether a batch at `pct_train` runs quantized, and whether it updates the activation observers."
     pct_train,start,observe_until = (check_number(n, v, '[0, 1]') for n,v in (('pct_train',pct_train), ('start',start), ('observe_until',observe_until)))
+    check_choice('training', training, (True, False))
     return pct_train >= start, bool(training) and pct_train < observe_until
 
 # %% ../nbs/02_quantize.ipynb #9bf38421
@@ -289,14 +299,15 @@ def _stored_bits(m:nn.Module) -> tuple:
     q = get_weight_tfm(m, 'quant')
     if q is None or not q.enabled: return 32, 0
     if q.bits == 16: return 16, 0
-    n_scales = channel_rows(effective_weight(m), q.axis, q.groups).shape[0] if q.per_channel else 1
+    n_scales = channel_rows(effective_weight(m), q.axis, q.groups).shape[0] if q.per_channel else 1   # (a quantized layer has one weight)
     return q.bits, n_scales * 32 * (1 if q.symmetric else 2)
 
 def model_bits(
     model:nn.Module, # a model, quantized or not
 ) -> int: # bits of the weights
-    "The lowest weight precision the model computes with now: 32, or the `bits` of its weight quantizers that are switched on."
-    return min([_stored_bits(m)[0] for _,m in report_layers(model)] or [32])
+    "The precision of the model's least compressed weights as it computes now: every weight matrix (RNNs, attention, embeddings included) is stored in at most this many bits."
+    # the highest, not the lowest: a model with 4-bit convs and an fp32 LSTM is not a 4-bit model
+    return max([_stored_bits(m)[0] for _,m in report_layers(model)] or [32])
 
 # %% ../nbs/02_quantize.ipynb #c11a2d1e
 class QuantizeCallback(TrainingCallback):
@@ -333,7 +344,9 @@ class QuantizeCallback(TrainingCallback):
     def before_fit(self):
         super().before_fit()
         if not self.fitting: self._rest()   # every fit and evaluation starts at rest (an interrupted fit may have left observers on)
-    def start_fit(self): self._install()   # the callback may have been added after the Learner was made
+    def start_fit(self):
+        check_fit_steps(self.learn, 'QuantizeCallback')
+        self._install()   # the callback may have been added after the Learner was made
     def before_batch(self):
         phase = qat_phase(self.pct_train, self.start, self.observe_until)
         if phase != self._phase: self._set(*phase); self._phase = phase   # walk the model only when the phase changes
@@ -353,16 +366,16 @@ class QuantizeCallback(TrainingCallback):
 # %% ../nbs/02_quantize.ipynb #1e46251e
 def _distinct_per_channel(m:nn.Module) -> int:
     "The most distinct values in any output channel of `m`'s weight as it computes now."
-    return max(len(torch.unique(r)) for r in channel_rows(effective_weight(m), *channel_layout(m)))
+    return max(len(torch.unique(r)) for w in layer_weights(m) for r in channel_rows(w, *channel_layout(m)))
 
 def bits_report(
     model:nn.Module, # a model, quantized or not
-    layers:list|None=None, # module names to report; None for every Conv and Linear (and any other quantized layer)
+    layers:list|None=None, # module names to report; None: every layer with weights (see `report_layers`): Conv, Linear, embeddings, RNNs, attention
 ) -> pd.DataFrame: # indexed by `layer`, one row per layer and a last row 'total'
     "Per layer: type, params (weights), weight bits, most distinct values in an output channel, size at that precision versus fp32."
     rows = []
     for name,m in report_layers(model, layers):
-        n = effective_weight(m).numel()
+        n = sum(w.numel() for w in layer_weights(m))   # an RNN's or an attention's several weight matrices, all of them
         bits,extra = _stored_bits(m)
         rows.append(dict(layer=name, type=type(m).__name__, params=n, bits=bits, distinct_max=_distinct_per_channel(m),
                          fp32_kb=n*4/1024, quant_kb=(n*bits + extra)/8/1024))
@@ -376,7 +389,9 @@ def bits_report(
 # %% ../nbs/02_quantize.ipynb #c64fde8e
 class PostTrainingQuantizeCallback(TrainingCallback):
     "Quantize the trained model's weights to `bits` bits when the fit ends (post-training quantization as a callback, for populations)."
-    order = Recorder.order+1   # after the Recorder, so the last epoch's metrics are the fp32 model's, as trained
+    # after SaveModelCallback, which reloads its best epoch in `after_fit`: the best model is the one quantized (and the
+    # last epoch's metrics, written by the Recorder, are the fp32 model's, as trained)
+    order = SaveModelCallback.order+1
     def __init__(self,
         bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
         per_channel:bool=True, # one scale per output channel, else one per tensor
@@ -388,6 +403,7 @@ class PostTrainingQuantizeCallback(TrainingCallback):
         layers = check_layer_names(layers)
         store_attr()
     def after_create(self): find_layers(self.learn.model, self.layers, compress=True)   # a wrong name fails now
+    def start_fit(self): check_fit_steps(self.learn, 'PostTrainingQuantizeCallback', 'to quantize a model without training, use `quantize_model`')
     def end_fit(self):
         for q in add_quantizers(unwrap_model(self.learn.model), self.bits, self.per_channel, self.symmetric, layers=self.layers, enabled=True):
             q.enabled = True   # a quantizer already there (a QAT one switched off) is switched on

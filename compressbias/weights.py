@@ -6,14 +6,15 @@ Docs: https://compressbias.github.io/compressbias/weights.html.md"""
 
 # %% ../nbs/00a_weights.ipynb #fb7abbf5
 from __future__ import annotations
-import copy, weakref, torch
+import copy, math, numbers, warnings, weakref, torch
 from torch import nn, Tensor
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['LAYER_TYPES', 'WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'DetachWeight', 'RefreshWeight',
-           'transformed_weight', 'has_weight_tfms', 'effective_weight', 'add_weight_tfm', 'get_weight_tfm',
-           'bake_weight_tfms', 'remove_compression_hooks', 'make_permanent', 'copy_model', 'check_layer_names',
+__all__ = ['LOAD_HINTS', 'LAYER_TYPES', 'WEIGHT_LAYERS', 'WeightTfm', 'CompressionHook', 'ApplyWeightTfms', 'DetachWeight',
+           'RefreshWeight', 'LoadWeightState', 'CheckPlainLayers', 'check_loads', 'transformed_weight',
+           'has_weight_tfms', 'effective_weight', 'add_weight_tfm', 'get_weight_tfm', 'bake_weight_tfms',
+           'remove_compression_hooks', 'make_permanent', 'copy_model', 'layer_weights', 'check_layer_names',
            'find_layers', 'report_layers', 'channel_layout', 'channel_rows', 'from_channel_rows']
 
 # %% ../nbs/00a_weights.ipynb #effcaba8
@@ -21,6 +22,9 @@ class WeightTfm(nn.Module):
     "A transform of a layer's weight, applied in the forward pass. Lower `order` runs first."
     order = 0
     def forward(self, w:Tensor) -> Tensor: raise NotImplementedError
+    def neutral_state(self) -> dict|None:
+        "Its `state_dict` entries under which it passes the weight unchanged: what a checkpoint without it loads as (None: such a checkpoint is refused)."
+        return None
 
 class CompressionHook:
     "Base class of the hooks compressbias puts on modules, so `make_permanent` can find and remove them."
@@ -46,6 +50,58 @@ class DetachWeight(CompressionHook):
 class RefreshWeight(CompressionHook):
     "Load-state-dict post hook: recompute `module.weight` from what was just loaded, not only at the next forward pass."
     def __call__(self, module, incompatible_keys): module.weight = effective_weight(module)
+
+LOAD_HINTS = {}   # name of a weight transform (or of a module a compressor attaches) -> what to do before loading a checkpoint that has it
+
+def _load_hint(names) -> str:
+    return '; '.join(LOAD_HINTS.get(n, f"give the layers a {n!r} weight transform (`add_weight_tfm`)") for n in sorted(names))
+
+def _same_state(a:dict, b:dict) -> bool:
+    "Whether two state dicts hold the same keys and values."
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) if isinstance(a[k], Tensor) else a[k] == b[k] for k in a)
+
+class LoadWeightState(CompressionHook):
+    "Load-state-dict pre-hook of a layer with weight transforms: a checkpoint without some of them (a dense one) loads, each missing one at its neutral state; one with transforms the layer lacks is refused, saying what to add."
+    def __call__(self, module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        if prefix+'weight' in state_dict and prefix+'weight_orig' not in state_dict:
+            state_dict[prefix+'weight_orig'] = state_dict.pop(prefix+'weight')   # the layer is plain in the checkpoint
+        if prefix+'weight_orig' not in state_dict: return   # the layer is not in the checkpoint at all: torch's missing keys say so
+        name,tp = prefix[:-1] or type(module).__name__,prefix+'weight_tfms.'
+        saved = {k[len(tp):].split('.')[0] for k in state_dict if k.startswith(tp)}
+        kids = {k[len(prefix):].split('.')[0] for k in state_dict if k.startswith(prefix) and '.' in k[len(prefix):]}
+        extra = sorted((saved - set(module.weight_tfms)) | {k for k in kids - set(module._modules) if k in LOAD_HINTS})
+        # (torch hands every module strict=True, whatever the caller asked: `strict=False` is refused alike)
+        if extra:
+            raise ValueError(f"load: the checkpoint's layer {name!r} holds {extra}, which this model's lacks: {_load_hint(extra)}, before loading")
+        for t,tfm in module.weight_tfms.items():
+            if t in saved: continue
+            neutral = tfm.neutral_state()
+            if neutral is None: raise ValueError(f"load: the checkpoint's layer {name!r} has no {t!r} weight transform, which this model's has")
+            if not _same_state(tfm.state_dict(), neutral):
+                warnings.warn(f"load: the checkpoint's layer {name!r} has no {t!r} weight transform: this model's is reset to pass the weight unchanged")
+            state_dict.update({f'{tp}{t}.{k}': v for k,v in neutral.items()})
+
+class CheckPlainLayers(CompressionHook):
+    "Load-state-dict pre-hook of a model: refuse, saying what to add, a checkpoint that compresses layers the model holds plain."
+    def __call__(self, module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        plain = {}
+        for n,m in module.named_modules():
+            p = f'{prefix}{n}.'
+            if n and not has_weight_tfms(m) and p+'weight_orig' in state_dict:
+                plain[n] = sorted({k[len(p)+12:].split('.')[0] for k in state_dict if k.startswith(p+'weight_tfms.')})
+        if plain: raise ValueError(f"load: the checkpoint compresses layers that this model holds uncompressed ({plain}, each with its "
+                                   f"weight transforms): {_load_hint(set().union(*plain.values()))}, with the same `layers`, before loading")
+
+def _pre_hooks(m:nn.Module) -> list:
+    "The load-state-dict pre-hooks of `m`, unwrapped from torch's `_WrappedHook`."
+    return [getattr(h, 'hook', h) for h in m._load_state_dict_pre_hooks.values()]
+
+def check_loads(
+    model:nn.Module, # a model some of whose layers are compressed
+):
+    "Make `model.load_state_dict` refuse, saying what to do, a checkpoint that compresses layers `model` holds plain (done by `add_masks` and `add_quantizers`)."
+    if not isinstance(model, nn.Module): raise ValueError(f"check_loads: model must be a torch nn.Module, got {type(model).__name__}")
+    if not any(isinstance(h, CheckPlainLayers) for h in _pre_hooks(model)): model._register_load_state_dict_pre_hook(CheckPlainLayers(), with_module=True)
 
 # %% ../nbs/00a_weights.ipynb #6e21a133
 def transformed_weight(
@@ -100,6 +156,7 @@ def add_weight_tfm(
         module.register_forward_pre_hook(ApplyWeightTfms())
         module.register_forward_hook(DetachWeight())
         module.register_load_state_dict_post_hook(RefreshWeight())
+        module._register_load_state_dict_pre_hook(LoadWeightState(), with_module=True)
     if name in module.weight_tfms: raise ValueError(f"add_weight_tfm: {type(module).__name__} already has a weight transform named {name!r}")
     module.weight_tfms[name] = tfm.to(module.weight_orig.device)
     module.weight = effective_weight(module)   # readable before the next forward pass
@@ -107,6 +164,7 @@ def add_weight_tfm(
 
 def get_weight_tfm(module:nn.Module, name:str) -> WeightTfm|None:
     "The transform `name` of `module`, or None."
+    if not isinstance(module, nn.Module): raise ValueError(f"get_weight_tfm: module must be a torch nn.Module, got {type(module).__name__}")
     return module.weight_tfms[name] if has_weight_tfms(module) and name in module.weight_tfms else None
 
 # %% ../nbs/00a_weights.ipynb #10d0f8f7
@@ -123,19 +181,19 @@ def bake_weight_tfms(
     _rename_parameter(module, 'weight_orig', 'weight')
     remove_compression_hooks(module, recurse=False)
 
-_HOOK_DICTS = ('_forward_pre_hooks', '_forward_hooks', '_load_state_dict_post_hooks')
+_HOOK_DICTS = ('_forward_pre_hooks', '_forward_hooks', '_load_state_dict_pre_hooks', '_load_state_dict_post_hooks')
 _HOOK_EXTRAS = ('_forward_pre_hooks_with_kwargs', '_forward_hooks_with_kwargs', '_forward_hooks_always_called')
 
 def remove_compression_hooks(
     model:nn.Module, # module (and, with `recurse`, its children) to clean
     recurse:bool=True, # also clean every submodule
 ):
-    "Remove every hook that is a `CompressionHook` (forward, forward pre- and load-state-dict post hooks) from `model`."
+    "Remove every hook that is a `CompressionHook` (forward, forward pre-, load-state-dict pre- and post hooks) from `model`."
     if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     for m in (model.modules() if recurse else [model]):
         for attr in _HOOK_DICTS:
             hooks = getattr(m, attr, {})
-            for k in [k for k,h in hooks.items() if isinstance(h, CompressionHook)]:
+            for k in [k for k,h in hooks.items() if isinstance(getattr(h, 'hook', h), CompressionHook)]:   # torch wraps pre-hooks
                 del hooks[k]
                 for extra in _HOOK_EXTRAS: getattr(m, extra, {}).pop(k, None)
 
@@ -170,6 +228,21 @@ def copy_model(
 
 # %% ../nbs/00a_weights.ipynb #7f6cf589
 LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)
+_EMBEDDINGS,_UNCOMPRESSIBLE = (nn.Embedding, nn.EmbeddingBag),(nn.RNNBase, nn.MultiheadAttention)
+WEIGHT_LAYERS = LAYER_TYPES + _EMBEDDINGS + _UNCOMPRESSIBLE   # every layer holding weight matrices: what the reports measure
+
+def _weight_names(m:nn.Module) -> list:
+    "Names of the weight matrices `m` computes with: `weight`, or an RNN's and an attention's own."
+    if isinstance(m, nn.RNNBase): return [n for n in m._flat_weights_names if n.startswith('weight')]
+    if isinstance(m, nn.MultiheadAttention): return [n for n in ('in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight') if getattr(m, n) is not None]
+    return ['weight'] if has_weight_tfms(m) or isinstance(getattr(m, 'weight', None), Tensor) else []
+
+def layer_weights(
+    m:nn.Module, # a layer
+) -> list: # detached tensors, possibly none
+    "The weights `m` computes with now: its `weight` (transformed, if compressed), an RNN's `weight_ih_l*`/`weight_hh_l*`, an attention's input projections; never biases."
+    if not isinstance(m, nn.Module): raise ValueError(f"layer_weights: m must be a torch nn.Module, got {type(m).__name__}")
+    return [effective_weight(m) if n == 'weight' else getattr(m, n).detach() for n in _weight_names(m)]
 
 def check_layer_names(
     layers, # the value given: None, or a list of module names
@@ -195,7 +268,10 @@ def _holders(model:nn.Module) -> dict:
     return res
 
 def _check_compressible(model:nn.Module, found:list):
-    "Refuse layers that weight transforms would get silently wrong: tied weights, weights read directly, in-place renorms."
+    "Refuse layers that weight transforms would get silently wrong: RNNs and attention, tied weights, weights read directly, in-place renorms."
+    rnn = {n: _weight_names(m) for n,m in found if isinstance(m, _UNCOMPRESSIBLE)}
+    if rnn: raise ValueError(f"layers: {list(rnn)} are recurrent or attention layers, whose weights ({rnn}) compressbias cannot compress "
+                             f"(it compresses a layer's `weight`): leave them out of `layers`; the reports show them uncompressed")
     direct = [n for n,_ in found if n in _read_directly(model)]
     if direct: raise ValueError(f"layers: {direct} have their weight read directly by their nn.MultiheadAttention, not through "
                                 f"their forward pass, so compressbias cannot compress them")
@@ -208,6 +284,14 @@ def _check_compressible(model:nn.Module, found:list):
             raise ValueError(f"layers: {n!r} shares its weight with {[h for h in holders[id(p)] if not h.startswith(n+'.')]} (tied weights): "
                              f"compressing one would leave the other computing with the uncompressed weight; compressbias refuses tied weights")
 
+def _warn_left_out(model, named, res, direct):
+    "Warn, naming them, about the layers with weights that a default set leaves uncompressed and the reports count as such."
+    picked = {n for n,_ in res}
+    left = {n: ('compressbias cannot compress its weights' if isinstance(m, _UNCOMPRESSIBLE) or n in direct else 'an embedding: name it in `layers` to compress it')
+            for n,m in named if (isinstance(m, _EMBEDDINGS + _UNCOMPRESSIBLE) or n in direct) and n not in picked and not has_weight_tfms(m)}
+    if left: warnings.warn(f"{type(model).__name__}: layers left uncompressed by the default set: {left}; `sparsity_report`, `bits_report`, "
+                           f"`model_sparsity` and `model_bits` count them as uncompressed (pass `layers` to choose the layers yourself)")
+
 def find_layers(
     model:nn.Module, # the model to search
     layers:list|None=None, # module names to pick (as in `named_modules`); None for every layer of `types`
@@ -218,17 +302,20 @@ def find_layers(
     "The layers of `model` to compress or report: named ones, or every one of `types`."
     if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     layers = check_layer_names(layers)
+    if not (isinstance(types, tuple) and types and all(isinstance(t, type) and issubclass(t, nn.Module) for t in types)):
+        raise ValueError(f"types must be a non-empty tuple of nn.Module classes, got {types!r}")
     named = [(n,m) for n,m in model.named_modules() if n and not isinstance(m, (WeightTfm, nn.ModuleDict))]
     if layers is None:
         direct = _read_directly(model) if compress else set()
         res = [(n,m) for n,m in named if isinstance(m, types) and n not in direct]
         res = res[:-1] if skip_last else res
+        if compress: _warn_left_out(model, named, res, direct)
     else:
         found = dict(named)
         unknown = [n for n in layers if n not in found]
         if unknown: raise ValueError(f"layers: unknown module names {unknown}; the model's layers with weights are "
-                                     f"{[n for n,m in named if isinstance(getattr(m,'weight',None), Tensor)]}")
-        no_weight = [n for n in layers if not isinstance(getattr(found[n], 'weight', None), Tensor)]
+                                     f"{[n for n,m in named if _weight_names(m)]}")
+        no_weight = [n for n in layers if not _weight_names(found[n])]
         if no_weight: raise ValueError(f"layers: {no_weight} have no weight tensor to compress")
         res = [(n,found[n]) for n in layers]
     lazy = [n for n,m in res if isinstance(getattr(m, 'weight_orig', getattr(m, 'weight', None)), nn.parameter.UninitializedParameter)]
@@ -239,12 +326,18 @@ def find_layers(
 # %% ../nbs/00a_weights.ipynb #4aaf89f6
 def report_layers(
     model:nn.Module, # the model
-    layers:list|None=None, # module names; None: every layer of `LAYER_TYPES`, and every other layer with weight transforms
+    layers:list|None=None, # module names; None: every layer of `WEIGHT_LAYERS` (compressed or not) and any other with weight transforms
 ) -> list: # (name, module) pairs, in model order
-    "The layers a report measures: the named ones, or the default set and anything else compressbias has compressed (an embedding)."
+    "The layers a report measures: the named ones, or every layer holding weight matrices (RNNs, attention and embeddings included), a tied weight once."
     if layers is not None: return find_layers(model, layers)
     if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
-    names = [n for n,m in model.named_modules() if n and (isinstance(m, LAYER_TYPES) or has_weight_tfms(m))]
+    names,seen = [],set()
+    for n,m in model.named_modules():
+        if not n or isinstance(m, (WeightTfm, nn.ModuleDict)) or not (isinstance(m, WEIGHT_LAYERS) or has_weight_tfms(m)): continue
+        p = m._parameters.get('weight_orig', m._parameters.get('weight'))
+        if p is not None and id(p) in seen: continue   # a tied weight: counted once, under its first layer
+        if p is not None: seen.add(id(p))
+        names.append(n)
     return find_layers(model, names) if names else []
 
 # %% ../nbs/00a_weights.ipynb #636c9a84
@@ -260,8 +353,9 @@ def channel_rows(
     groups:int=1, # with `axis=1`, the convolution's groups
 ) -> Tensor: # [output channels, weights per channel]
     "`w` with one row per output channel (see `channel_layout`)."
-    if not isinstance(w, Tensor): raise ValueError(f"channel_rows: w must be a tensor, got {type(w).__name__}")
+    if not (isinstance(w, Tensor) and w.ndim and w.numel()): raise ValueError(f"channel_rows: w must be a tensor with an output-channel dim (not empty), got {w!r:.60}")
     if axis is True or axis is False or not isinstance(axis, int): raise ValueError(f"channel_rows: axis must be 0 or 1, got {axis!r}")
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1: raise ValueError(f"channel_rows: groups must be an integer >= 1, got {groups!r:.60}")
     if axis == 0: return w.reshape(w.shape[0], -1)
     if axis != 1 or w.ndim < 2 or w.shape[0] % groups: raise ValueError(f"channel_rows: axis must be 0, or 1 with groups dividing dim 0; got axis={axis}, groups={groups}, shape {tuple(w.shape)}")
     i,o = w.shape[:2]
@@ -274,6 +368,8 @@ def from_channel_rows(
     groups:int=1, # as given to `channel_rows`
 ) -> Tensor: # `x` in the weight's shape
     "Undo `channel_rows`."
+    if not (isinstance(x, Tensor) and x.numel() == math.prod(shape)):
+        raise ValueError(f"from_channel_rows: x must be a tensor of {math.prod(shape)} values (the shape {tuple(shape)}), got {x!r:.60}")
     if axis == 0: return x.reshape(shape)
     i,o = shape[:2]
     return x.reshape(groups, o, i//groups, -1).transpose(1, 2).reshape(shape)
