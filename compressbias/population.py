@@ -598,8 +598,15 @@ def _clean_temporaries(path:Path):
 # %% ../nbs/05_population.ipynb #7f5b2d19
 class _Damaged(ValueError): "A run file that cannot be trusted."
 
+def _not_a_file(fn:Path) -> str|None:
+    "What `fn` is, if it is not a file a run can be read from (a folder, a broken link, a pipe, ...)."
+    if fn.is_file(): return None   # a file, or a link to one
+    if fn.is_symlink(): return f"it is a symbolic link to {os.readlink(fn)}, which is {'a folder' if fn.is_dir() else 'not there'}"
+    return "it is a folder, not a run file" if fn.is_dir() else "it is not a regular file"
+
 def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     "The (record, arrays) of the run file `fn`, named for (`variant`, `seed`), or `_Damaged` saying what is wrong."
+    if (what := _not_a_file(fn)): raise _Damaged(what)
     try: rec,arr = load_run(fn)
     except ValueError as e: raise _Damaged(str(e).split(': ', 1)[-1]) from None
     if rec.get('variant') != variant or type(rec.get('seed')) is not int or rec['seed'] != seed:
@@ -610,12 +617,52 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     n = len(t) if t.ndim == 1 else -1
     if n < 1 or p.shape != (n,) or ix.shape != (n,) or pr.ndim != 2 or pr.shape[0] != n or pr.shape[1] < 1:
         raise _Damaged(f"its arrays do not fit together (targets {t.shape}, preds {p.shape}, probs {pr.shape}, index {ix.shape})")
-    if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f': raise _Damaged("its arrays have the wrong types")
-    if p.min() < 0 or p.max() >= pr.shape[1] or t.min() < 0: raise _Damaged("its classes are out of range")
-    if not np.isfinite(pr).all(): raise _Damaged("its probabilities are not finite (a diverged fit)")
+    if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f':
+        raise _Damaged(f"its arrays have the wrong types (targets {t.dtype}, preds {p.dtype}, probs {pr.dtype}, index {ix.dtype})")
+    _check_classes('', t, p, pr)
+    if len(np.unique(ix)) != n: raise _Damaged("its index repeats examples")
     if 'items' in arr and (arr['items'].shape != (n,) or arr['items'].dtype.kind not in 'iuU'): raise _Damaged(f"its items {arr['items'].shape} do not fit its {n} examples")
     _check_train_arrays(arr, pr.shape[1])
+    _check_record(rec, arr)
     return rec,arr
+
+def _check_classes(which:str, t, p, pr):
+    "`_Damaged` unless targets `t` and predictions `p` are classes of the probabilities `pr`, and `p` their most probable classes."
+    c = pr.shape[1]
+    if p.min() < 0 or p.max() >= c or t.min() < 0 or t.max() >= c: raise _Damaged(f"its {which}classes are out of range (of {c} classes)")
+    if not np.isfinite(pr).all(): raise _Damaged(f"its {which}probabilities are not finite (a diverged fit)")
+    if pr.min() < 0 or not np.allclose(pr.sum(1), 1, atol=1e-3): raise _Damaged(f"its {which}probabilities are not probabilities (each row >= 0, summing to 1)")
+    if not np.array_equal(p, pr.argmax(1)): raise _Damaged(f"its {which}predictions are not the most probable classes of its probabilities")
+
+def _is_int(x) -> bool: return isinstance(x, int) and not isinstance(x, bool)
+def _is_number(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+_RECORD_FIELDS = {   # what each field of a run's record must be where it is there (runs of older versions, or made by hand, may lack any)
+    'accuracy': ('a number in [0, 1]', lambda x: _is_number(x) and 0 <= x <= 1),
+    'sparsity': ('a number in [0, 1]', lambda x: _is_number(x) and 0 <= x <= 1),
+    'bits': ('a number > 0', lambda x: _is_number(x) and x > 0),
+    'seconds': ('a number >= 0', lambda x: _is_number(x) and x >= 0),
+    'threads': ('an integer >= 1', lambda x: _is_int(x) and x >= 1),
+    'fingerprint': ('a string', lambda x: isinstance(x, str)),
+    'definition': ('a string (JSON)', lambda x: isinstance(x, str)),
+    'subset': ('a number in (0, 1]', lambda x: _is_number(x) and 0 < x <= 1),
+    'n_subset': ('an integer >= 1', lambda x: _is_int(x) and x >= 1),
+    **{k: ('a string', lambda x: isinstance(x, str)) for k in ('compressbias', 'torch', 'fastai')}}
+
+def _check_record(rec:dict, arr:dict):
+    "`_Damaged` if a field of the record is not what it must be, or disagrees with the arrays or with another field."
+    for k,(what,ok) in _RECORD_FIELDS.items():
+        if k in rec and not ok(rec[k]): raise _Damaged(f"its record's {k} must be {what}, got {_short(rec[k], 60)}")
+    if 'accuracy' in rec and abs(rec['accuracy'] - float((arr['preds']==arr['targets']).mean())) > 1e-6:
+        raise _Damaged(f"its record's accuracy {rec['accuracy']:.4g} is not that of its predictions ({(arr['preds']==arr['targets']).mean():.4g})")
+    if ('fingerprint' in rec) != ('definition' in rec): raise _Damaged("its record has a fingerprint or a definition, not both")
+    if 'definition' in rec:
+        try: d = json.loads(rec['definition'])
+        except ValueError as e: raise _Damaged(f"its record's definition is not JSON ({e})") from None
+        if not isinstance(d, dict): raise _Damaged(f"its record's definition is not a variant's definition (a JSON object), got {_short(d, 60)}")
+        if fingerprint(d) != rec['fingerprint']: raise _Damaged(f"its record's fingerprint {rec['fingerprint']:.20} is not that of its definition ({fingerprint(d)})")
+    if 'n_subset' in rec and ('in_subset' not in arr or rec['n_subset'] != int(arr['in_subset'].sum())):
+        raise _Damaged(f"its record's n_subset {rec['n_subset']} is not the number of examples its in_subset holds")
 
 _TRAIN_KEYS = ('train_targets', 'train_preds', 'train_probs', 'train_items', 'in_subset')
 
@@ -632,8 +679,7 @@ def _check_train_arrays(arr:dict, c:int):
                        f"train_items {ti.shape}, in_subset {ins.shape})")
     if tt.dtype.kind not in 'iu' or tp.dtype.kind not in 'iu' or tpr.dtype.kind != 'f' or ins.dtype.kind != 'b' or ti.dtype.kind not in 'iuU':
         raise _Damaged("its training-set arrays have the wrong types")
-    if tp.min() < 0 or tp.max() >= c or tt.min() < 0: raise _Damaged("its training-set classes are out of range")
-    if not np.isfinite(tpr).all(): raise _Damaged("its training-set probabilities are not finite")
+    _check_classes('training-set ', tt, tp, tpr)
 
 def _set_aside(fn:Path, why:str, redo:bool=True):
     "Rename a damaged run file out of the study (`<name>.damaged`), with a warning."
@@ -774,7 +820,7 @@ def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definitio
     if token is None: return None
     try:
         with _Holding(claim, token):
-            if fn.exists():
+            if os.path.lexists(fn):   # a broken link too: it is set aside, not written through
                 try:
                     rec,_ = _read_run(fn, variant, seed)
                     _check_stored(fn, rec, definition)
@@ -998,6 +1044,7 @@ class Population:
             except _Damaged as e:
                 raise ValueError(f"Population: {fn.name} in {self.path} is damaged: {e}. Move it away, or resume the study with "
                                  "run_population, which sets it aside and trains the run again") from None
+            rec.setdefault('accuracy', float((arr['preds']==arr['targets']).mean()))   # a record made by hand may not say it
             recs.append(rec); self._arrays.append(arr)
         self.runs = pd.DataFrame(recs)
         self._check_consistent()
@@ -1171,10 +1218,10 @@ def _scan(path:Path, quiet:bool=False) -> dict:
     "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning (unless `quiet`)."
     runs,odd = {},[]
     for p in sorted(path.iterdir()):
-        if p.name.startswith('.') or p.name.endswith('.damaged') or not p.is_file(): continue
+        if p.name.startswith('.') or p.name.endswith('.damaged'): continue
         key = _parse_run_name(p.name)
-        if key: runs[key] = p
-        elif p.suffix.lower() == '.npz' or '__seed' in p.name: odd.append(p.name)
+        if key: runs[key] = p   # a folder or a link of a run's name too: `_read_run` says what it is
+        elif p.is_file() and (p.suffix.lower() == '.npz' or '__seed' in p.name): odd.append(p.name)
     if odd and not quiet: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
     return runs
 
