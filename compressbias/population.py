@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, signal, socket, sys, threading, time, types, uuid, warnings, weakref
+import ast, contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, signal, socket, sys, threading, time, types, uuid, warnings, weakref
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing as mp
@@ -865,6 +865,7 @@ def train_run(
     threads:int=1, # torch threads the run trains with (see `run_population`); the study's other runs must have been made with the same
 ) -> Path: # the run's file
     "Train one (variant, seed) run, evaluate it, and save its predictions and record; a sound file of the same definition is kept, not redone."
+    _stop_if_spawned_start()
     variant,seed,threads = check_name('variant', variant),_check_seed('seed', seed),_check_threads(threads)
     make_learner,fit,ds_idx = _check_recipe(make_learner, fit, ds_idx)
     plan = _plan(make_learner, variant, _as_recipe(variant, recipe), fit, ds_idx)
@@ -937,9 +938,41 @@ def _torch_threads(n:int):
     try: yield
     finally: torch.set_num_threads(old)
 
+def _is_main_guard(node) -> bool:
+    "Whether `node` is `if __name__ == '__main__':` (either way round)."
+    return isinstance(node, ast.If) and ast.unparse(node.test) in ("__name__ == '__main__'", "'__main__' == __name__")
+
+def _unguarded_script() -> str|None:
+    "The script whose top level started this study outside `if __name__ == '__main__':` (each spawned process would run it again), or None."
+    file = getattr(sys.modules.get('__main__'), '__file__', None)
+    if not file: return None   # a notebook, `python -c`, an interactive session: a spawned process runs nothing of it
+    f = sys._getframe()
+    while f is not None and not (f.f_code.co_name == '<module>' and f.f_globals.get('__name__') == '__main__'): f = f.f_back
+    if f is None: return None   # started from another thread: the backstop is `_stop_if_spawned_start` in each worker
+    try:
+        if not os.path.samefile(f.f_code.co_filename, file): return None   # the top level of other code run as __main__
+        tree = ast.parse(Path(file).read_text())
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError): return None
+    top = next((n for n in tree.body if n.lineno <= f.f_lineno <= n.end_lineno), None)
+    if top is None or (_is_main_guard(top) and any(n.lineno <= f.f_lineno <= n.end_lineno for n in top.body)): return None
+    return file
+
+def _in_spawned_start() -> bool:
+    "Whether this process is a spawned one still starting, running its parent's script again (which has no `__main__` guard)."
+    return bool(getattr(mp.current_process(), '_inheriting', False))
+
+def _stop_if_spawned_start():
+    "Stop, in one line, a spawned process that is running its parent's script again: it can do nothing but start the study once more."
+    if _in_spawned_start():
+        sys.exit(f"compressbias: process {os.getpid()} was started by multiprocessing and runs the script {getattr(sys.modules.get('__main__'), '__file__', '?')!r} again, "
+                 "which starts a study at its top level: start it under `if __name__ == '__main__':`")
+
 def _no_workers_because(plans:dict, defs:dict) -> str|None:
     "Why this process cannot train these variants in spawned workers, or None if it can."
     if mp.current_process().daemon: return "this process is a daemonic process (a multiprocessing pool's worker), which may not start processes"
+    if (script := _unguarded_script()):
+        return (f"the script {script} starts the study at its top level, not under `if __name__ == '__main__':`, and every spawned process "
+                "runs the script again as it starts; put the study under that guard")
     return _cannot_spawn(plans, defs)
 
 def _start_ignoring_sigint(pool, n:int):
@@ -956,12 +989,12 @@ def _start_ignoring_sigint(pool, n:int):
 def _worker_pool(n:int, threads:int):
     "A pool of `n` spawned processes whose runs train with `threads` torch threads each, while this process waits on one thread."
     pool = ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=_start_worker, initargs=(threads,))
-    _start_ignoring_sigint(pool, n)
     try:
+        _start_ignoring_sigint(pool, n)
         with _torch_threads(1): yield pool
-    except BrokenProcessPool as e:
+    except BrokenProcessPool:   # its own traceback says no more than this
         raise RuntimeError("run_population: a worker process died. In a script, start the study under `if __name__ == '__main__':` (Python's multiprocessing "
-                           "runs the script again in each worker); a worker killed for lack of memory ends this way too: use fewer workers") from e
+                           "runs the script again in each worker); a worker killed for lack of memory ends this way too: use fewer workers") from None
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True); raise   # an error or an interrupt: runs not yet started are not started
     finally: pool.shutdown(wait=True)
@@ -1261,6 +1294,7 @@ def run_population(
     threads:int=1, # torch threads each run trains with, wherever it trains (here, in a worker, on an executor): processes give the parallelism
 ) -> Population: # the whole study, finished runs included
     "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
+    _stop_if_spawned_start()
     variants,seeds,workers,threads = _check_variants(variants),_check_seeds(seeds),_check_workers(workers),_check_threads(threads)
     make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
     if executor is not None and not callable(getattr(executor, 'submit', None)):
