@@ -252,9 +252,17 @@ def _check_factories(variant:str|None, cb_factories, where:str|None=None) -> lis
         if not isinstance(cb, Callback): raise ValueError(f"{where}[{i}] must make a fastai Callback; it made {type(cb).__name__}")
     return facs
 
+def _takes(f, *args) -> bool:
+    "Whether `f` can be called with `args` (True where its signature cannot be read)."
+    try: inspect.signature(f).bind(*args)
+    except TypeError: return False
+    except ValueError: pass
+    return True
+
 def _check_recipe(make_learner, fit, ds_idx) -> tuple:
     if not callable(make_learner): raise ValueError(f"make_learner must be a callable that builds a Learner, got {make_learner!r}")
     if isinstance(fit, Callback) or not callable(fit): raise ValueError(f"fit must be a callable fit(learn, cbs), e.g. one_cycle_fit(10, 1e-2); got {fit!r}")
+    if not _takes(fit, None, None): raise ValueError(f"fit must take two arguments, fit(learn, cbs), as one_cycle_fit(10, 1e-2) does; {fit!r} does not")
     return make_learner,fit,check_number('ds_idx', ds_idx, '[0, inf)', integer=True)
 
 def _study_folder(path) -> Path:
@@ -767,6 +775,16 @@ def _check_study_threads(path:Path, threads:int, stored:dict):
     if old: warnings.warn(f"{len(old)} run(s) in {path} were saved without their thread count (an older compressbias), e.g. {run_name(*old[0])}: "
                           f"the runs trained now use threads={threads} and may differ from them in the last bits of floating point")
 
+def _check_loaders(run:str, dls, ds_idx:int):
+    "A `ValueError` naming the run if its Learner has no training examples, or a DataLoader to evaluate that fastai's `get_preds` cannot take."
+    try: empty = len(dls.train.dataset) == 0
+    except TypeError: empty = False   # a dataset without a length: the fit's step count says
+    if empty: raise ValueError(f"{run}: the Learner's training set is empty (make_learner built DataLoaders without training examples); nothing was saved")
+    dl = dls.loaders[ds_idx]
+    if not callable(getattr(dl, 'new', None)):
+        raise ValueError(f"{run}: the DataLoader to evaluate (ds_idx={ds_idx}) is a {type(dl).__module__}.{type(dl).__name__}, and fastai's get_preds, "
+                         "which evaluates a run, needs a fastai one: fastai.data.load.DataLoader takes the same dataset, bs and shuffle")
+
 def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict, threads:int, settings:dict) -> Path:
     "Train, evaluate and save one run (its claim held by the caller)."
     run,subset = f"run {variant!r} seed {seed}",plan.subset is not None
@@ -779,6 +797,7 @@ def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:
         if ds_idx >= len(learn.dls.loaders): raise ValueError(f"ds_idx={ds_idx}, but the Learner has {len(learn.dls.loaders)} DataLoaders")
         _TRAINED.add(learn.model)
         items,full = item_ids(learn.dls, ds_idx),learn.dls.train
+        _check_loaders(run, learn.dls, ds_idx)
         if subset:   # train on the run's subset; the whole training set is evaluated after the fit
             train_items,in_subset = item_ids(learn.dls, 0),subset_mask(len(full.dataset), plan.subset, seed)
             learn.dls.loaders[0] = _subset_loader(full, in_subset)
@@ -850,6 +869,10 @@ def _warn_opaque(variant:str, definition:dict):
 def _plan(make_learner, variant:str, recipe:Recipe, fit, ds_idx:int) -> _Plan:
     "The variant's recipe resolved for the study, checked."
     plan = _Plan(make_learner, recipe, fit, f"variants[{variant!r}]")
+    if not _takes(partial(make_learner, **plan.args)):
+        given = f" besides the recipe's learner arguments ({', '.join(plan.args)})" if plan.args else ''
+        raise ValueError(f"variants[{variant!r}]: make_learner must build a Learner when called with no arguments{given}, as a function "
+                         f"or a partial with all its arguments given; {_qualname(getattr(make_learner, 'func', make_learner))} needs more")
     if plan.subset is not None and ds_idx == 0:
         raise ValueError(f"variants[{variant!r}]: a subset recipe trains on part of the training set and evaluates all of it, so ds_idx must name another set; got ds_idx=0")
     return plan
