@@ -755,25 +755,29 @@ def _as_run(seed:int, threads:int, settings:dict):
         with no_random(seed, reproducible=True): yield
     finally: _apply_torch_settings(old); torch.set_num_threads(old_threads)
 
-def _stored_threads(path:Path) -> dict:
-    "{(variant, seed): the thread count its record states, or None} for every readable run of `path`."
+def _stored_records(path:Path) -> dict:
+    "{(variant, seed): record} of every readable run of `path`."
     out = {}
     for (v,s),fn in _scan(path, quiet=True).items():
-        try: rec,_ = _read_run(fn, v, s)
+        try: out[v,s],_ = _read_run(fn, v, s)
         except _Damaged: continue
-        out[v,s] = rec.get('threads')
     return out
 
-def _check_study_threads(path:Path, threads:int, stored:dict):
-    "Refuse to add runs of `threads` torch threads to a study folder whose runs were made with another count; warn where runs do not say."
-    other = sorted((k,t) for k,t in stored.items() if t is not None and t != threads)
+def _check_study(path:Path, threads:int, stored:dict):
+    "Before runs are added to the study in `path` (its runs' records `stored`): refuse another thread count; warn where runs do not say, or other versions made them."
+    other = sorted((k,r['threads']) for k,r in stored.items() if r.get('threads', threads) != threads)
     if other:
         (v,s),t = other[0]
         raise ValueError(f"threads={threads}, but the runs in {path} were trained with threads={t} ({run_name(v, s)}): another thread count gives "
                          f"other floating-point results, and the study would mix them. Pass threads={t} to continue it, or use another folder.")
-    old = sorted(k for k,t in stored.items() if t is None)
+    old = sorted(k for k,r in stored.items() if 'threads' not in r)
     if old: warnings.warn(f"{len(old)} run(s) in {path} were saved without their thread count (an older compressbias), e.g. {run_name(*old[0])}: "
                           f"the runs trained now use threads={threads} and may differ from them in the last bits of floating point")
+    now = _versions()
+    for lib in ('torch', 'fastai'):   # recorded, not fingerprinted (an upgrade is not another recipe), but not mixed in silence either
+        was = sorted({r[lib] for r in stored.values() if r.get(lib, now[lib]) != now[lib]})
+        if was: warnings.warn(f"runs in {path} were trained with {lib} {', '.join(map(str, was))}, and this process has {lib} {now[lib]}: the runs "
+                              "trained now may differ from them in the last bits of floating point (a study made with one version reproduces bit for bit)")
 
 def _check_loaders(run:str, dls, ds_idx:int):
     "A `ValueError` naming the run if its Learner has no training examples, or a DataLoader to evaluate that fastai's `get_preds` cannot take."
@@ -894,8 +898,8 @@ def train_run(
     plan = _plan(make_learner, variant, _as_recipe(variant, recipe), fit, ds_idx)
     path,definition = _study_folder(path),plan.definition(ds_idx)
     _warn_opaque(variant, definition)
-    stored = _stored_threads(path)
-    if (variant, seed) not in stored: _check_study_threads(path, threads, stored)   # a run to train: of the study's thread count
+    stored = _stored_records(path)
+    if (variant, seed) not in stored: _check_study(path, threads, stored)   # a run to train: of the study's thread count
     fn = _try_run(plan, variant, seed, path, ds_idx, definition, threads, _torch_settings())
     if fn is None:
         raise RuntimeError(f"run {variant!r} seed {seed} is being trained by {_who(_claimed_by_other(_claim_file(path, variant, seed)))}: "
@@ -1333,12 +1337,12 @@ def run_population(
         except _Damaged:
             if v in variants and s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
             continue                                                           # asked for: set aside and redone under the run's claim
-        stored[v,s] = rec.get('threads')
+        stored[v,s] = rec
         if v in variants: _check_stored(fn, rec, defs[v]); sound.add((v,s))
     _clean_temporaries(path)
     settings = _torch_settings()   # the runs train with this process's torch settings, wherever they train
     jobs = [(plans[v], v, s, path, ds_idx, defs[v], threads, settings) for v in variants for s in seeds if (v,s) not in sound]
-    if jobs: _check_study_threads(path, threads, stored)
+    if jobs: _check_study(path, threads, stored)
     n,_ = (1,threads) if executor is not None else choose_workers(len(jobs), workers, threads=threads)
     if n > 1 and (why := _no_workers_because(plans, defs)):
         if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
