@@ -628,7 +628,6 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f':
         raise _Damaged(f"its arrays have the wrong types (targets {t.dtype}, preds {p.dtype}, probs {pr.dtype}, index {ix.dtype})")
     _check_classes('', t, p, pr)
-    if len(np.unique(ix)) != n: raise _Damaged("its index repeats examples")
     if 'items' in arr and (arr['items'].shape != (n,) or arr['items'].dtype.kind not in 'iuU'): raise _Damaged(f"its items {arr['items'].shape} do not fit its {n} examples")
     _check_train_arrays(arr, pr.shape[1])
     _check_record(rec, arr)
