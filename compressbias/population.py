@@ -6,7 +6,7 @@ Docs: https://compressbias.github.io/compressbias/population.html.md"""
 
 # %% ../nbs/05_population.ipynb #40ce7556
 from __future__ import annotations
-import contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, signal, socket, sys, threading, time, types, uuid, warnings, weakref
+import ast, contextlib, copy, enum, functools, hashlib, inspect, json, math, numbers, os, pickle, random, re, signal, socket, sys, threading, time, types, uuid, warnings, weakref
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing as mp
@@ -20,7 +20,7 @@ import fastai.callback.schedule   # Learner.fit_one_cycle
 from fastai.data.core import DataLoaders, Datasets, TfmdLists
 from fastai.learner import Learner
 from fastai.optimizer import Adam
-from fastai.torch_core import set_seed
+from fastai.torch_core import no_random
 from fastprogress.fastprogress import progress_bar
 import compressbias
 from .core import check_number, TrainingCallback
@@ -252,9 +252,17 @@ def _check_factories(variant:str|None, cb_factories, where:str|None=None) -> lis
         if not isinstance(cb, Callback): raise ValueError(f"{where}[{i}] must make a fastai Callback; it made {type(cb).__name__}")
     return facs
 
+def _takes(f, *args) -> bool:
+    "Whether `f` can be called with `args` (True where its signature cannot be read)."
+    try: inspect.signature(f).bind(*args)
+    except TypeError: return False
+    except ValueError: pass
+    return True
+
 def _check_recipe(make_learner, fit, ds_idx) -> tuple:
     if not callable(make_learner): raise ValueError(f"make_learner must be a callable that builds a Learner, got {make_learner!r}")
     if isinstance(fit, Callback) or not callable(fit): raise ValueError(f"fit must be a callable fit(learn, cbs), e.g. one_cycle_fit(10, 1e-2); got {fit!r}")
+    if not _takes(fit, None, None): raise ValueError(f"fit must take two arguments, fit(learn, cbs), as one_cycle_fit(10, 1e-2) does; {fit!r} does not")
     return make_learner,fit,check_number('ds_idx', ds_idx, '[0, inf)', integer=True)
 
 def _study_folder(path) -> Path:
@@ -598,8 +606,15 @@ def _clean_temporaries(path:Path):
 # %% ../nbs/05_population.ipynb #7f5b2d19
 class _Damaged(ValueError): "A run file that cannot be trusted."
 
+def _not_a_file(fn:Path) -> str|None:
+    "What `fn` is, if it is not a file a run can be read from (a folder, a broken link, a pipe, ...)."
+    if fn.is_file(): return None   # a file, or a link to one
+    if fn.is_symlink(): return f"it is a symbolic link to {os.readlink(fn)}, which is {'a folder' if fn.is_dir() else 'not there'}"
+    return "it is a folder, not a run file" if fn.is_dir() else "it is not a regular file"
+
 def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     "The (record, arrays) of the run file `fn`, named for (`variant`, `seed`), or `_Damaged` saying what is wrong."
+    if (what := _not_a_file(fn)): raise _Damaged(what)
     try: rec,arr = load_run(fn)
     except ValueError as e: raise _Damaged(str(e).split(': ', 1)[-1]) from None
     if rec.get('variant') != variant or type(rec.get('seed')) is not int or rec['seed'] != seed:
@@ -610,12 +625,51 @@ def _read_run(fn:Path, variant:str, seed:int) -> tuple:
     n = len(t) if t.ndim == 1 else -1
     if n < 1 or p.shape != (n,) or ix.shape != (n,) or pr.ndim != 2 or pr.shape[0] != n or pr.shape[1] < 1:
         raise _Damaged(f"its arrays do not fit together (targets {t.shape}, preds {p.shape}, probs {pr.shape}, index {ix.shape})")
-    if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f': raise _Damaged("its arrays have the wrong types")
-    if p.min() < 0 or p.max() >= pr.shape[1] or t.min() < 0: raise _Damaged("its classes are out of range")
-    if not np.isfinite(pr).all(): raise _Damaged("its probabilities are not finite (a diverged fit)")
+    if any(a.dtype.kind not in 'iu' for a in (t, p, ix)) or pr.dtype.kind != 'f':
+        raise _Damaged(f"its arrays have the wrong types (targets {t.dtype}, preds {p.dtype}, probs {pr.dtype}, index {ix.dtype})")
+    _check_classes('', t, p, pr)
     if 'items' in arr and (arr['items'].shape != (n,) or arr['items'].dtype.kind not in 'iuU'): raise _Damaged(f"its items {arr['items'].shape} do not fit its {n} examples")
     _check_train_arrays(arr, pr.shape[1])
+    _check_record(rec, arr)
     return rec,arr
+
+def _check_classes(which:str, t, p, pr):
+    "`_Damaged` unless targets `t` and predictions `p` are classes of the probabilities `pr`, and `p` their most probable classes."
+    c = pr.shape[1]
+    if p.min() < 0 or p.max() >= c or t.min() < 0 or t.max() >= c: raise _Damaged(f"its {which}classes are out of range (of {c} classes)")
+    if not np.isfinite(pr).all(): raise _Damaged(f"its {which}probabilities are not finite (a diverged fit)")
+    if pr.min() < 0 or not np.allclose(pr.sum(1), 1, atol=1e-3): raise _Damaged(f"its {which}probabilities are not probabilities (each row >= 0, summing to 1)")
+    if not np.array_equal(p, pr.argmax(1)): raise _Damaged(f"its {which}predictions are not the most probable classes of its probabilities")
+
+def _is_int(x) -> bool: return isinstance(x, int) and not isinstance(x, bool)
+def _is_number(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+_RECORD_FIELDS = {   # what each field of a run's record must be where it is there (runs of older versions, or made by hand, may lack any)
+    'accuracy': ('a number in [0, 1]', lambda x: _is_number(x) and 0 <= x <= 1),
+    'sparsity': ('a number in [0, 1]', lambda x: _is_number(x) and 0 <= x <= 1),
+    'bits': ('a number > 0', lambda x: _is_number(x) and x > 0),
+    'seconds': ('a number >= 0', lambda x: _is_number(x) and x >= 0),
+    'threads': ('an integer >= 1', lambda x: _is_int(x) and x >= 1),
+    'fingerprint': ('a string', lambda x: isinstance(x, str)),
+    'definition': ('a string (JSON)', lambda x: isinstance(x, str)),
+    'subset': ('a number in (0, 1]', lambda x: _is_number(x) and 0 < x <= 1),
+    'n_subset': ('an integer >= 1', lambda x: _is_int(x) and x >= 1),
+    **{k: ('a string', lambda x: isinstance(x, str)) for k in ('compressbias', 'torch', 'fastai')}}
+
+def _check_record(rec:dict, arr:dict):
+    "`_Damaged` if a field of the record is not what it must be, or disagrees with the arrays or with another field."
+    for k,(what,ok) in _RECORD_FIELDS.items():
+        if k in rec and not ok(rec[k]): raise _Damaged(f"its record's {k} must be {what}, got {_short(rec[k], 60)}")
+    if 'accuracy' in rec and abs(rec['accuracy'] - float((arr['preds']==arr['targets']).mean())) > 1e-6:
+        raise _Damaged(f"its record's accuracy {rec['accuracy']:.4g} is not that of its predictions ({(arr['preds']==arr['targets']).mean():.4g})")
+    if ('fingerprint' in rec) != ('definition' in rec): raise _Damaged("its record has a fingerprint or a definition, not both")
+    if 'definition' in rec:
+        try: d = json.loads(rec['definition'])
+        except ValueError as e: raise _Damaged(f"its record's definition is not JSON ({e})") from None
+        if not isinstance(d, dict): raise _Damaged(f"its record's definition is not a variant's definition (a JSON object), got {_short(d, 60)}")
+        if fingerprint(d) != rec['fingerprint']: raise _Damaged(f"its record's fingerprint {rec['fingerprint']:.20} is not that of its definition ({fingerprint(d)})")
+    if 'n_subset' in rec and ('in_subset' not in arr or rec['n_subset'] != int(arr['in_subset'].sum())):
+        raise _Damaged(f"its record's n_subset {rec['n_subset']} is not the number of examples its in_subset holds")
 
 _TRAIN_KEYS = ('train_targets', 'train_preds', 'train_probs', 'train_items', 'in_subset')
 
@@ -632,8 +686,7 @@ def _check_train_arrays(arr:dict, c:int):
                        f"train_items {ti.shape}, in_subset {ins.shape})")
     if tt.dtype.kind not in 'iu' or tp.dtype.kind not in 'iu' or tpr.dtype.kind != 'f' or ins.dtype.kind != 'b' or ti.dtype.kind not in 'iuU':
         raise _Damaged("its training-set arrays have the wrong types")
-    if tp.min() < 0 or tp.max() >= c or tt.min() < 0: raise _Damaged("its training-set classes are out of range")
-    if not np.isfinite(tpr).all(): raise _Damaged("its training-set probabilities are not finite")
+    _check_classes('training-set ', tt, tp, tpr)
 
 def _set_aside(fn:Path, why:str, redo:bool=True):
     "Rename a damaged run file out of the study (`<name>.damaged`), with a warning."
@@ -674,11 +727,71 @@ def _class_probs(run:str, probs, targets) -> tuple:
 
 def _ids(items:np.ndarray, n:int) -> np.ndarray: return items if len(items) == n else np.arange(n)   # a loader whose items are not its examples: positions
 
-def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict) -> Path:
+def _check_threads(threads) -> int:
+    try: return check_number('threads', threads, '[1, inf)', integer=True)
+    except ValueError: raise ValueError(f"threads must be the number of torch threads each run trains with (an integer >= 1), got {threads!r}") from None
+
+def _torch_settings() -> dict:
+    "This process's settings that change torch's arithmetic, besides its threads: a run trains with those of the process that asked for it."
+    return dict(matmul_precision=torch.get_float32_matmul_precision(), deterministic=torch.are_deterministic_algorithms_enabled(),
+                deterministic_warn_only=torch.is_deterministic_algorithms_warn_only_enabled(), dtype=torch.get_default_dtype(),
+                cuda_tf32=torch.backends.cuda.matmul.allow_tf32, cudnn_tf32=torch.backends.cudnn.allow_tf32)
+
+def _apply_torch_settings(s:dict):
+    torch.set_float32_matmul_precision(s['matmul_precision'])
+    torch.use_deterministic_algorithms(s['deterministic'], warn_only=s['deterministic_warn_only'])
+    torch.set_default_dtype(s['dtype'])
+    torch.backends.cuda.matmul.allow_tf32,torch.backends.cudnn.allow_tf32 = s['cuda_tf32'],s['cudnn_tf32']
+
+@contextlib.contextmanager
+def _as_run(seed:int, threads:int, settings:dict):
+    "Train as every run trains, wherever it is: seeded, `threads` torch threads, the caller's `settings`; this process gets its own back afterwards."
+    # the thread count changes how torch splits its sums, so the last bits of every result: it is the run's, not the process's.
+    # fastai's no_random seeds Python, numpy and torch (cudnn deterministic) and puts back the random states and cudnn flags it found
+    old,old_threads = _torch_settings(),torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads); _apply_torch_settings(settings)
+        with no_random(seed, reproducible=True): yield
+    finally: _apply_torch_settings(old); torch.set_num_threads(old_threads)
+
+def _stored_records(path:Path) -> dict:
+    "{(variant, seed): record} of every readable run of `path`."
+    out = {}
+    for (v,s),fn in _scan(path, quiet=True).items():
+        try: out[v,s],_ = _read_run(fn, v, s)
+        except _Damaged: continue
+    return out
+
+def _check_study(path:Path, threads:int, stored:dict):
+    "Before runs are added to the study in `path` (its runs' records `stored`): refuse another thread count; warn where runs do not say, or other versions made them."
+    other = sorted((k,r['threads']) for k,r in stored.items() if r.get('threads', threads) != threads)
+    if other:
+        (v,s),t = other[0]
+        raise ValueError(f"threads={threads}, but the runs in {path} were trained with threads={t} ({run_name(v, s)}): another thread count gives "
+                         f"other floating-point results, and the study would mix them. Pass threads={t} to continue it, or use another folder.")
+    old = sorted(k for k,r in stored.items() if 'threads' not in r)
+    if old: warnings.warn(f"{len(old)} run(s) in {path} were saved without their thread count (an older compressbias), e.g. {run_name(*old[0])}: "
+                          f"the runs trained now use threads={threads} and may differ from them in the last bits of floating point")
+    now = _versions()
+    for lib in ('torch', 'fastai'):   # recorded, not fingerprinted (an upgrade is not another recipe), but not mixed in silence either
+        was = sorted({r[lib] for r in stored.values() if r.get(lib, now[lib]) != now[lib]})
+        if was: warnings.warn(f"runs in {path} were trained with {lib} {', '.join(map(str, was))}, and this process has {lib} {now[lib]}: the runs "
+                              "trained now may differ from them in the last bits of floating point (a study made with one version reproduces bit for bit)")
+
+def _check_loaders(run:str, dls, ds_idx:int):
+    "A `ValueError` naming the run if its Learner has no training examples, or a DataLoader to evaluate that fastai's `get_preds` cannot take."
+    try: empty = len(dls.train.dataset) == 0
+    except TypeError: empty = False   # a dataset without a length: the fit's step count says
+    if empty: raise ValueError(f"{run}: the Learner's training set is empty (make_learner built DataLoaders without training examples); nothing was saved")
+    dl = dls.loaders[ds_idx]
+    if not callable(getattr(dl, 'new', None)):
+        raise ValueError(f"{run}: the DataLoader to evaluate (ds_idx={ds_idx}) is a {type(dl).__module__}.{type(dl).__name__}, and fastai's get_preds, "
+                         "which evaluates a run, needs a fastai one: fastai.data.load.DataLoader takes the same dataset, bs and shuffle")
+
+def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict, threads:int, settings:dict) -> Path:
     "Train, evaluate and save one run (its claim held by the caller)."
     run,subset = f"run {variant!r} seed {seed}",plan.subset is not None
-    with _TRAINING:
-        set_seed(seed, reproducible=True)
+    with _TRAINING, _as_run(seed, threads, settings):
         learn = plan.learner()
         if not isinstance(learn, Learner): raise ValueError(f"make_learner must build a fastai Learner; it built {type(learn).__name__}")
         if learn.model in _TRAINED:
@@ -687,6 +800,7 @@ def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:
         if ds_idx >= len(learn.dls.loaders): raise ValueError(f"ds_idx={ds_idx}, but the Learner has {len(learn.dls.loaders)} DataLoaders")
         _TRAINED.add(learn.model)
         items,full = item_ids(learn.dls, ds_idx),learn.dls.train
+        _check_loaders(run, learn.dls, ds_idx)
         if subset:   # train on the run's subset; the whole training set is evaluated after the fit
             train_items,in_subset = item_ids(learn.dls, 0),subset_mask(len(full.dataset), plan.subset, seed)
             learn.dls.loaders[0] = _subset_loader(full, in_subset)
@@ -713,7 +827,7 @@ def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:
     arrays = dict(targets=targets.numpy().astype(np.int64), preds=probs.argmax(1).numpy().astype(np.int64), probs=probs.numpy().astype(np.float32),
                   index=(items if items.dtype.kind in 'iu' else np.arange(len(targets))).astype(np.int64), items=items)
     record = dict(variant=variant, seed=seed, accuracy=float((arrays['preds']==arrays['targets']).mean()), sparsity=sparsity, bits=bits,
-                  seconds=secs, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
+                  seconds=secs, threads=threads, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
     if subset:
         train_probs,train_targets = _class_probs(f'{run} (on the training set)', train_probs, train_targets)
         arrays.update(train_targets=train_targets.numpy().astype(np.int64), train_preds=train_probs.argmax(1).numpy().astype(np.int64),
@@ -721,21 +835,21 @@ def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:
         record.update(subset=plan.subset, n_subset=int(in_subset.sum()))
     return save_run(path, record, **arrays)
 
-def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict) -> Path|None:
+def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict, threads:int, settings:dict) -> Path|None:
     "The run's file, trained here unless a sound one exists; None while another process holds the run's claim."
     fn,claim = path/run_name(variant, seed),_claim_file(path, variant, seed)
     token = _claim(claim)
     if token is None: return None
     try:
         with _Holding(claim, token):
-            if fn.exists():
+            if os.path.lexists(fn):   # a broken link too: it is set aside, not written through
                 try:
                     rec,_ = _read_run(fn, variant, seed)
                     _check_stored(fn, rec, definition)
                     return fn                                    # finished, here or by another process
                 except _Damaged as e: _set_aside(fn, str(e))
             for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
-            return _train(plan, variant, seed, path, ds_idx, definition)
+            return _train(plan, variant, seed, path, ds_idx, definition, threads, settings)
     finally: _release(claim, token)   # also when Ctrl-C came before the block held it (releasing twice does nothing)
 
 def _set_aside_claimed(path:Path, variant:str, seed:int):
@@ -758,6 +872,10 @@ def _warn_opaque(variant:str, definition:dict):
 def _plan(make_learner, variant:str, recipe:Recipe, fit, ds_idx:int) -> _Plan:
     "The variant's recipe resolved for the study, checked."
     plan = _Plan(make_learner, recipe, fit, f"variants[{variant!r}]")
+    if not _takes(partial(make_learner, **plan.args)):
+        given = f" besides the recipe's learner arguments ({', '.join(plan.args)})" if plan.args else ''
+        raise ValueError(f"variants[{variant!r}]: make_learner must build a Learner when called with no arguments{given}, as a function "
+                         f"or a partial with all its arguments given; {_qualname(getattr(make_learner, 'func', make_learner))} needs more")
     if plan.subset is not None and ds_idx == 0:
         raise ValueError(f"variants[{variant!r}]: a subset recipe trains on part of the training set and evaluates all of it, so ds_idx must name another set; got ds_idx=0")
     return plan
@@ -770,14 +888,18 @@ def train_run(
     path:Path|str, # the population's folder, where the run's file goes
     fit:callable, # the fit recipe: `fit(learn, cbs)` trains the Learner with the callbacks (e.g. `one_cycle_fit(10)`); a recipe's own `fit` replaces it
     ds_idx:int=1, # which set to evaluate: 1, the valid set (the teaching data's test split)
+    threads:int=1, # torch threads the run trains with (see `run_population`); the study's other runs must have been made with the same
 ) -> Path: # the run's file
     "Train one (variant, seed) run, evaluate it, and save its predictions and record; a sound file of the same definition is kept, not redone."
-    variant,seed = check_name('variant', variant),_check_seed('seed', seed)
+    _stop_if_spawned_start()
+    variant,seed,threads = check_name('variant', variant),_check_seed('seed', seed),_check_threads(threads)
     make_learner,fit,ds_idx = _check_recipe(make_learner, fit, ds_idx)
     plan = _plan(make_learner, variant, _as_recipe(variant, recipe), fit, ds_idx)
     path,definition = _study_folder(path),plan.definition(ds_idx)
     _warn_opaque(variant, definition)
-    fn = _try_run(plan, variant, seed, path, ds_idx, definition)
+    stored = _stored_records(path)
+    if (variant, seed) not in stored: _check_study(path, threads, stored)   # a run to train: of the study's thread count
+    fn = _try_run(plan, variant, seed, path, ds_idx, definition, threads, _torch_settings())
     if fn is None:
         raise RuntimeError(f"run {variant!r} seed {seed} is being trained by {_who(_claimed_by_other(_claim_file(path, variant, seed)))}: "
                            "wait for it (run_population waits)")
@@ -799,14 +921,14 @@ def choose_workers(
     workers:int|str='auto', # 'auto', or the number of processes asked for
     cores:int|None=None, # cores to use (default: those this process may run on)
     gpu:bool|None=None, # whether the runs train on a GPU (default: `torch.cuda.is_available()`)
-) -> tuple: # (processes, torch threads per process); (1, None) trains here, one run after another, with this process's threads
-    "How many processes train a study's runs side by side, and how many torch threads each one uses."
-    runs,workers = check_number('runs', runs, '[0, inf)', integer=True),_check_workers(workers)
+    threads:int=1, # torch threads each run trains with
+) -> tuple: # (processes, torch threads per run); 1 process trains here, one run after another
+    "How many processes train a study's runs side by side: with 'auto', as many as the cores hold runs of `threads` threads (one on a GPU)."
+    runs,workers,threads = check_number('runs', runs, '[0, inf)', integer=True),_check_workers(workers),_check_threads(threads)
     cores = _usable_cores() if cores is None else check_number('cores', cores, '[1, inf)', integer=True)
     gpu = torch.cuda.is_available() if gpu is None else gpu
     if not isinstance(gpu, (bool, np.bool_)): raise ValueError(f"gpu must be True, False or None, got {gpu!r}")
-    n = max(1, min(runs, (1 if gpu else cores) if workers == 'auto' else workers))
-    return (1, None) if n == 1 else (n, max(1, cores // n))
+    return max(1, min(runs, (1 if gpu else cores // threads) if workers == 'auto' else workers)),threads
 
 def _main_refs(o) -> list:
     "The names in a definition that live in `__main__` (a notebook's or a script's own definitions)."
@@ -832,7 +954,7 @@ def _cannot_spawn(plans:dict, defs:dict) -> str|None:
     return None
 
 def _start_worker(threads:int):
-    "In each spawned worker: its share of the cores, as torch threads."
+    "In each spawned worker, while it starts: the threads of its runs (each run sets them again: see `_as_run`)."
     torch.set_num_threads(threads)
 
 @contextlib.contextmanager
@@ -842,9 +964,41 @@ def _torch_threads(n:int):
     try: yield
     finally: torch.set_num_threads(old)
 
+def _is_main_guard(node) -> bool:
+    "Whether `node` is `if __name__ == '__main__':` (either way round)."
+    return isinstance(node, ast.If) and ast.unparse(node.test) in ("__name__ == '__main__'", "'__main__' == __name__")
+
+def _unguarded_script() -> str|None:
+    "The script whose top level started this study outside `if __name__ == '__main__':` (each spawned process would run it again), or None."
+    file = getattr(sys.modules.get('__main__'), '__file__', None)
+    if not file: return None   # a notebook, `python -c`, an interactive session: a spawned process runs nothing of it
+    f = sys._getframe()
+    while f is not None and not (f.f_code.co_name == '<module>' and f.f_globals.get('__name__') == '__main__'): f = f.f_back
+    if f is None: return None   # started from another thread: the backstop is `_stop_if_spawned_start` in each worker
+    try:
+        if not os.path.samefile(f.f_code.co_filename, file): return None   # the top level of other code run as __main__
+        tree = ast.parse(Path(file).read_text())
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError): return None
+    top = next((n for n in tree.body if n.lineno <= f.f_lineno <= n.end_lineno), None)
+    if top is None or (_is_main_guard(top) and any(n.lineno <= f.f_lineno <= n.end_lineno for n in top.body)): return None
+    return file
+
+def _in_spawned_start() -> bool:
+    "Whether this process is a spawned one still starting, running its parent's script again (which has no `__main__` guard)."
+    return bool(getattr(mp.current_process(), '_inheriting', False))
+
+def _stop_if_spawned_start():
+    "Stop, in one line, a spawned process that is running its parent's script again: it can do nothing but start the study once more."
+    if _in_spawned_start():
+        sys.exit(f"compressbias: process {os.getpid()} was started by multiprocessing and runs the script {getattr(sys.modules.get('__main__'), '__file__', '?')!r} again, "
+                 "which starts a study at its top level: start it under `if __name__ == '__main__':`")
+
 def _no_workers_because(plans:dict, defs:dict) -> str|None:
     "Why this process cannot train these variants in spawned workers, or None if it can."
     if mp.current_process().daemon: return "this process is a daemonic process (a multiprocessing pool's worker), which may not start processes"
+    if (script := _unguarded_script()):
+        return (f"the script {script} starts the study at its top level, not under `if __name__ == '__main__':`, and every spawned process "
+                "runs the script again as it starts; put the study under that guard")
     return _cannot_spawn(plans, defs)
 
 def _start_ignoring_sigint(pool, n:int):
@@ -859,14 +1013,14 @@ def _start_ignoring_sigint(pool, n:int):
 
 @contextlib.contextmanager
 def _worker_pool(n:int, threads:int):
-    "A pool of `n` spawned processes of `threads` torch threads each, while this process waits on one thread."
+    "A pool of `n` spawned processes whose runs train with `threads` torch threads each, while this process waits on one thread."
     pool = ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=_start_worker, initargs=(threads,))
-    _start_ignoring_sigint(pool, n)
     try:
+        _start_ignoring_sigint(pool, n)
         with _torch_threads(1): yield pool
-    except BrokenProcessPool as e:
+    except BrokenProcessPool:   # its own traceback says no more than this
         raise RuntimeError("run_population: a worker process died. In a script, start the study under `if __name__ == '__main__':` (Python's multiprocessing "
-                           "runs the script again in each worker); a worker killed for lack of memory ends this way too: use fewer workers") from e
+                           "runs the script again in each worker); a worker killed for lack of memory ends this way too: use fewer workers") from None
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True); raise   # an error or an interrupt: runs not yet started are not started
     finally: pool.shutdown(wait=True)
@@ -924,6 +1078,10 @@ def _train_arrays(preds:dict, n_classes:int, train_targets, train_preds, in_subs
         out[v] = [dict(train_preds=tp[i], train_probs=np.eye(n_classes, dtype=np.float32)[tp[i]], in_subset=ins[i]) for i in range(len(tp))]
     return tt,(np.arange(m) if train_items is None else _item_array('train_items', train_items, m)),out
 
+def _threads_of(s:pd.Series) -> str:
+    "The thread counts of a variant's runs, for `summary`: '1', '1, 4' (mixed), '?' for runs that do not say (an older compressbias)."
+    return ', '.join([str(int(t)) for t in sorted(s.dropna().unique())] + ['?'] * bool(s.isna().any()))
+
 class Population:
     "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
     def __init__(self,
@@ -945,9 +1103,11 @@ class Population:
             except _Damaged as e:
                 raise ValueError(f"Population: {fn.name} in {self.path} is damaged: {e}. Move it away, or resume the study with "
                                  "run_population, which sets it aside and trains the run again") from None
+            rec.setdefault('accuracy', float((arr['preds']==arr['targets']).mean()))   # a record made by hand may not say it
             recs.append(rec); self._arrays.append(arr)
         self.runs = pd.DataFrame(recs)
         self._check_consistent()
+        self._warn_mixed_threads()
         self._sort(wanted or have)
         first = self._arrays[0]
         self.targets,self.index,self.n_classes = first['targets'],first['index'],first['probs'].shape[1]
@@ -977,6 +1137,13 @@ class Population:
                 a,b = defs.iloc[0],defs.iloc[1]
                 raise ValueError(f"Population: the runs of {v!r} in {self.path} were made with {len(defs)} different definitions: "
                                  + _explain(json.loads(a.definition), json.loads(b.definition), (f'seed {a.seed}', f'seed {b.seed}')))
+
+    def _warn_mixed_threads(self):
+        "A warning if the runs were trained with different torch thread counts (`train_run` on its own, by hand, can make such a folder)."
+        counts = self.runs.threads.dropna().astype(int).value_counts().sort_index() if 'threads' in self.runs else []
+        if len(counts) > 1:
+            warnings.warn(f"Population: the runs in {self.path} were trained with different torch thread counts "
+                          f"({', '.join(f'threads={t}: {n} runs' for t,n in counts.items())}); they differ in the last bits from a study made with one")
 
     def _sort(self, variants):
         "Order the runs by the position of their variant in `variants`, then by seed (file names sort seed 10 before seed 2)."
@@ -1072,9 +1239,10 @@ class Population:
         return json.loads(d.iloc[0]) if len(d) else None
 
     def summary(self) -> pd.DataFrame:
-        "Per variant: models, mean and std of top-1 accuracy, sparsity and bits."
+        "Per variant: models, mean and std of top-1 accuracy, sparsity, bits and the torch threads its runs trained with."
         aggs = dict(models=('seed','size'), accuracy=('accuracy','mean'), accuracy_std=('accuracy','std'))
         if 'sparsity' in self.runs: aggs.update(sparsity=('sparsity','mean'), bits=('bits','min'))
+        if 'threads' in self.runs: aggs.update(threads=('threads', _threads_of))
         return self.runs.groupby('variant', sort=False).agg(**aggs)
 
 # %% ../nbs/05_population.ipynb #6f2d11f3
@@ -1105,15 +1273,15 @@ def _check_variants(variants) -> dict:
     if same: raise ValueError(f"variants {same} differ only in case: on macOS and Windows their files would be the same")
     return out
 
-def _scan(path:Path) -> dict:
-    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning."
+def _scan(path:Path, quiet:bool=False) -> dict:
+    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning (unless `quiet`)."
     runs,odd = {},[]
     for p in sorted(path.iterdir()):
-        if p.name.startswith('.') or p.name.endswith('.damaged') or not p.is_file(): continue
+        if p.name.startswith('.') or p.name.endswith('.damaged'): continue
         key = _parse_run_name(p.name)
-        if key: runs[key] = p
-        elif p.suffix.lower() == '.npz' or '__seed' in p.name: odd.append(p.name)
-    if odd: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
+        if key: runs[key] = p   # a folder or a link of a run's name too: `_read_run` says what it is
+        elif p.is_file() and (p.suffix.lower() == '.npz' or '__seed' in p.name): odd.append(p.name)
+    if odd and not quiet: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
     return runs
 
 def _wait_for(busy:list, executor):
@@ -1149,9 +1317,11 @@ def run_population(
     executor:Executor|None=None, # where to run (a process pool, a Dask cluster's `client.get_executor()`); None: as `workers` says
     ds_idx:int=1, # which set to evaluate (1: the valid set)
     workers:int|str=1, # runs trained side by side: 1 here, one after another; n in n spawned processes; 'auto' as `choose_workers` decides
+    threads:int=1, # torch threads each run trains with, wherever it trains (here, in a worker, on an executor): processes give the parallelism
 ) -> Population: # the whole study, finished runs included
     "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
-    variants,seeds,workers = _check_variants(variants),_check_seeds(seeds),_check_workers(workers)
+    _stop_if_spawned_start()
+    variants,seeds,workers,threads = _check_variants(variants),_check_seeds(seeds),_check_workers(workers),_check_threads(threads)
     make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
@@ -1160,17 +1330,19 @@ def run_population(
     plans = {v: _plan(make_learner, v, r, fit, ds_idx) for v,r in variants.items()}
     defs = {v: plan.definition(ds_idx) for v,plan in plans.items()}
     for v,d in defs.items(): _warn_opaque(v, d)
-    found,sound = _scan(path),set()
+    found,sound,stored = _scan(path),set(),{}
     for (v,s),fn in found.items():
-        if v not in variants: continue
         try: rec,_ = _read_run(fn, v, s)
         except _Damaged:
-            if s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
-            continue                                         # asked for: set aside and redone under the run's claim
-        _check_stored(fn, rec, defs[v]); sound.add((v,s))
+            if v in variants and s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
+            continue                                                           # asked for: set aside and redone under the run's claim
+        stored[v,s] = rec
+        if v in variants: _check_stored(fn, rec, defs[v]); sound.add((v,s))
     _clean_temporaries(path)
-    jobs = [(plans[v], v, s, path, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
-    n,threads = (1,None) if executor is not None else choose_workers(len(jobs), workers)
+    settings = _torch_settings()   # the runs train with this process's torch settings, wherever they train
+    jobs = [(plans[v], v, s, path, ds_idx, defs[v], threads, settings) for v in variants for s in seeds if (v,s) not in sound]
+    if jobs: _check_study(path, threads, stored)
+    n,_ = (1,threads) if executor is not None else choose_workers(len(jobs), workers, threads=threads)
     if n > 1 and (why := _no_workers_because(plans, defs)):
         if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
         warnings.warn(f"workers='auto' trains here, one run after another: {why}"); n = 1
