@@ -25,6 +25,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parent.parent
 GUARD = '! [ -e /content ] && '   # a cell runs in Colab only: in Jupyter the reader installed compressbias already
 COMMENT = '# in Colab: install compressbias (its release from PyPI, or the repository until there is one)'
+# what the markdown cell before it says (the minor series: a version bump that forgets the cells fails here)
+PROSE = "In Colab, the next cell installs the library: its release {series} from PyPI or, until there is one, the repository's code;\nelsewhere it does nothing."
 # the modules whose use needs an extra: a tutorial that uses any name they export installs that extra
 EXTRA_OF_MODULE = {'privacy': 'privacy'}
 
@@ -36,6 +38,13 @@ def version_range(v:str) -> str:
     "The releases a tutorial of version `v` works with: the same minor series (0.1.x), or the same major one from 1.0."
     major, minor = Version(v).release[:2]
     return f'>={major}.{minor},<{major}.{minor+1}' if major == 0 else f'>={major}.{minor},<{major+1}'
+
+def series(v:str) -> str: return '.'.join(map(str, Version(v).release[:2]))
+
+def _cell_before(nb_path, cell) -> dict:
+    cells = json.loads(Path(nb_path).read_text())['cells']
+    i = next(i for i,c in enumerate(cells) if c == cell)
+    return cells[i-1] if i else {'source': ''}
 
 def install_cell(extras=(), url=None, spec=None) -> str:
     "The install cell a tutorial needing `extras` should start with."
@@ -84,6 +93,8 @@ def problems(fix=False) -> list:
         if not cells: res.append(f'{rel}: no code cell'); continue
         got = _src(cells[0])
         if got != want: res.append(f'{rel}: its first code cell is\n    {got!r}\n  expected (needs extras {sorted(extras)})\n    {want!r}')
+        if (prose := PROSE.format(series=series(v))) not in _src(_cell_before(f, cells[0])):
+            res.append(f'{rel}: the markdown cell before the install cell does not say\n    {prose!r}')
     return res
 
 def _write_first_cell(nb_path, src):
