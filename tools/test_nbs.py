@@ -7,12 +7,20 @@ for them, and reports each notebook with its time.
     python tools/test_nbs.py                   # every notebook under nbs/
     python tools/test_nbs.py nbs/00_data.ipynb # some of them
     python tools/test_nbs.py --flags slow      # include the cells marked #| slow
+
+Each notebook runs with a temporary folder of its own as TMPDIR, removed at the end: the tutorials keep their
+studies in the temp dir (a reader who runs one again gets the cached study), and a test must neither reuse a study
+that an earlier run left there, nor leave one behind.
 """
-import argparse, os, sys, time
+import argparse, os, shutil, sys, tempfile, time
 import multiprocessing as mp
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from nbdev.test import test_nb
+
+def _use_tmpdir(d:str):
+    "In a notebook's process: `d` is its temp dir, for `tempfile` and for every process it starts."
+    os.environ['TMPDIR'] = tempfile.tempdir = d
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -35,14 +43,18 @@ def main():
     # (a one-process executor per notebook: its worker is not a daemon, so a notebook may start processes of its own,
     # and this works on Python 3.10, where ProcessPoolExecutor has no max_tasks_per_child)
     timeout = int(cfg.get('cell_timeout', 600)) or None   # per cell, from pyproject's [tool.nbdev] as nbdev-test reads it
-    def run_one(f):
-        with ProcessPoolExecutor(1, mp_context=mp.get_context('spawn')) as ex:
+    tmp = Path(tempfile.mkdtemp(prefix='compressbias-tests-'))
+    def run_one(i, f):
+        (d := tmp/f'{i:02d}-{f.stem}').mkdir()
+        with ProcessPoolExecutor(1, mp_context=mp.get_context('spawn'), initializer=_use_tmpdir, initargs=(str(d),)) as ex:
             return ex.submit(test_nb, f, skip_flags=skip, force_flags=force, basepath=root, cell_timeout=timeout).result()
-    with ThreadPoolExecutor(a.n_workers) as pool:
-        for fn,fut in zip(files, [pool.submit(run_one, f) for f in files]):
-            ok,secs = fut.result()
-            print(f"{'PASS' if ok else 'FAIL'}  {fn.relative_to(cfg.nbs_path)}  ({secs:.0f} s)", flush=True)
-            results.append(ok)
+    try:
+        with ThreadPoolExecutor(a.n_workers) as pool:
+            for fn,fut in zip(files, [pool.submit(run_one, i, f) for i,f in enumerate(files)]):
+                ok,secs = fut.result()
+                print(f"{'PASS' if ok else 'FAIL'}  {fn.relative_to(cfg.nbs_path)}  ({secs:.0f} s)", flush=True)
+                results.append(ok)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(results)
     print(f"notebooks tested in {time.time()-start:.0f} s")
     print(f"{passed} passed, {len(results)-passed} failed")
