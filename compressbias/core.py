@@ -17,7 +17,7 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['check_choice', 'check_number', 'is_distributed', 'world_size', 'process_rank', 'all_reduce', 'all_gather',
            'broadcast', 'unwrap_model', 'distributed_dl_type', 'unwrap_dl', 'rank0_buffers', 'TrainingCallback',
-           'check_fit_steps']
+           'check_fit_steps', 'refuse_mixing']
 
 # %% ../nbs/00b_core.ipynb #9acd243f
 def _same(a, b) -> bool:
@@ -242,3 +242,17 @@ def check_fit_steps(
     why = ("its training DataLoader is empty (a Learner from `load_learner` has empty `dls`: give it data first, `learn.dls = ...`)" if not items else
            f"its training set has {items} items, fewer than one batch of {getattr(dl, 'bs', '?')} with drop_last=True (use a smaller batch size)")
     raise ValueError(f"{who}: the fit has no training step: {why}" + (f"; {hint}" if hint else ''))
+
+# %% ../nbs/00b_core.ipynb #aa1a9c9b
+def refuse_mixing(
+    learn, # the Learner whose fit is starting
+    who:str, # the callback that cannot train on blended examples, for the message
+    why:str, # why it cannot, for the message
+):
+    "A `ValueError` when the fit blends its training examples (fastai's `MixUp`, `CutMix`: every `MixHandler`), with MixUp's loss given back first."
+    from fastai.callback.mixup import MixHandler
+    mix = [cb for cb in learn.cbs if isinstance(cb, MixHandler)]
+    if not mix: return
+    for cb in mix:
+        if getattr(cb, 'stack_y', False) and getattr(learn.loss_func, '__self__', None) is cb: learn.loss_func = cb.old_lf
+    raise ValueError(f"{who} cannot train with {', '.join(type(cb).__name__ for cb in mix)}: {why}")

@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader as TorchDataLoader, BatchSampler, Sequen
 from fastcore.all import *
 from fastai.vision.all import *
 from fastai.callback.mixup import MixHandler
-from .core import check_number, TrainingCallback, all_gather, all_reduce, process_rank, unwrap_dl, distributed_dl_type
+from .core import check_number, TrainingCallback, all_gather, all_reduce, process_rank, unwrap_dl, distributed_dl_type, refuse_mixing
 from .vog import example_index, _class_labels
 
 # %% auto #0
@@ -147,18 +147,10 @@ class ForgettingCallback(TrainingCallback):
         super().before_fit()
         if not self._started: self._release()          # the wrapper an interrupted fit left on its training DataLoader
 
-    def _refuse_mixing(self):
-        "A clear error for a fit that blends its training examples (fastai's MixUp, CutMix: every `MixHandler`), before any step."
-        mix = [cb for cb in self.learn.cbs if isinstance(cb, MixHandler)]
-        if not mix: return
-        for cb in mix:     # MixUp swapped in its loss at its own before_train (order 0), and a fit stopped by an error never gives it back
-            if getattr(cb, 'stack_y', False) and getattr(self.learn.loss_func, '__self__', None) is cb: self.learn.loss_func = cb.old_lf
-        raise ValueError(f"ForgettingCallback cannot train with {', '.join(type(cb).__name__ for cb in mix)}: it blends each training input "
-                         "with another example's, so a prediction read from the batch belongs to neither example, and comparing it with one "
-                         "label counts presentations that never happened. Fit without it to count forgetting events")
-
     def start_fit(self):
-        self._refuse_mixing()
+        refuse_mixing(self.learn, 'ForgettingCallback', "it blends each training input with another example's, so a prediction read from "
+                      "the batch belongs to neither example, and comparing it with one label counts presentations that never happened. "
+                      "Fit without it to count forgetting events")
         ddl = distributed_dl_type()
         if self.distributed and not (ddl is not None and isinstance(self.dls.train, ddl)):
             raise ValueError("ForgettingCallback: in distributed training it learns which examples each process's batches hold from fastai's "

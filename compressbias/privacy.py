@@ -16,8 +16,7 @@ from fastai.learner import Recorder
 from fastai.data.load import DataLoader
 from fastai.callback.fp16 import MixedPrecision, NonNativeMixedPrecision
 from fastai.callback.training import GradientAccumulation
-from fastai.callback.mixup import MixHandler
-from .core import check_choice, check_number, TrainingCallback
+from .core import check_choice, check_number, TrainingCallback, refuse_mixing
 from .weights import has_weight_tfms
 
 # %% auto #0
@@ -242,15 +241,15 @@ class PrivacyCallback(TrainingCallback):
                                   f"quantization) yet; the model has them on {', '.join(tfms)}. Train with DP first, then compress")
 
     def _refuse_setup(self):
-        "A clear error for what the callback cannot train correctly: distributed runs, mixed precision, gradient accumulation, MixUp."
+        "A clear error for what the callback cannot train correctly: distributed runs, mixed precision, gradient accumulation, MixUp (`refuse_mixing`)."
         if _world_size() > 1:
             raise NotImplementedError(f"PrivacyCallback does not support distributed training yet (torch.distributed runs {_world_size()} "
                                       "processes): each would clip and noise its own part of the batch. Train in one process")
         for cb in self.learn.cbs:
             kind = ('mixed precision (to_fp16): train in fp32' if isinstance(cb, (MixedPrecision, NonNativeMixedPrecision)) else
-                    'gradient accumulation: use a larger batch instead' if isinstance(cb, GradientAccumulation) else
-                    'MixUp or CutMix, which blend examples, so one example reaches two clipped gradients' if isinstance(cb, MixHandler) else None)
+                    'gradient accumulation: use a larger batch instead' if isinstance(cb, GradientAccumulation) else None)
             if kind: raise ValueError(f"PrivacyCallback cannot train with {type(cb).__name__}, {kind}")
+        refuse_mixing(self.learn, 'PrivacyCallback', 'they blend examples, so one example reaches two clipped gradients')
         self._refuse_model(self.learn.model)
         red = getattr(self.learn.loss_func, 'reduction', 'mean')
         if red not in ('mean', 'sum'):
