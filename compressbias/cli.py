@@ -6,26 +6,40 @@ Docs: https://compressbias.github.io/compressbias/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #8dc3c509
 from __future__ import annotations
-import argparse, base64, html, inspect, io, os, platform, sys, time, warnings
-_LOADING = time.perf_counter()   # what torch and fastai take to load is part of the time a user waits: measured here
-from functools import partial, wraps
-from pathlib import Path
-import numpy as np, pandas as pd
-from scipy import stats
-from fastcore.docments import docments
-with warnings.catch_warnings():
-    # fastai's own modules script a few activations with torch.jit, which recent torch deprecates: a FutureWarning
-    # about fastai's code that a reader of the demo cannot act on (checked with torch 2.15, fastai 2.8.12)
-    warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
-    import compressbias
-    from compressbias.data import teaching_digits
-    from compressbias.prune import PruneCallback
-    from compressbias.quantize import QuantizeCallback, check_bits
-    from compressbias.core import check_number
-    from compressbias.population import (Population, run_population, train_run, digits_learner, one_cycle_fit, check_name,
-                                         run_name, load_run, variant_definition, fingerprint, _check_workers)
-    from compressbias.bias import class_impact, pies, pie_summary, group_errors, disparity, gap_summary, resolve_groups, adjust_p
-_LOAD_SECS = time.perf_counter() - _LOADING
+import os, sys
+
+def _loaded_by_command() -> bool:
+    "Whether this module is being loaded by the `compressbias-demo` command (pip's entry-point script), not imported by a user's code."
+    main = sys.modules.get('__main__')
+    name = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ''))[0]
+    return name == 'compressbias-demo' and bool(getattr(main, '__file__', None))
+
+try:   # Ctrl-C in the command's first seconds lands here, while torch and fastai load: the command then ends as an interrupted one does
+    import argparse, base64, errno, html, inspect, io, platform, time, uuid, warnings
+    _LOADING = time.perf_counter()   # what torch and fastai take to load is part of the time a user waits: measured here
+    from functools import partial, wraps
+    from pathlib import Path
+    import numpy as np, pandas as pd
+    from scipy import stats
+    from fastcore.docments import docments
+    with warnings.catch_warnings():
+        # fastai's own modules script a few activations with torch.jit, which recent torch deprecates: a FutureWarning
+        # about fastai's code that a reader of the demo cannot act on (checked with torch 2.15, fastai 2.8.12)
+        warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
+        import compressbias
+        from compressbias.data import teaching_digits
+        from compressbias.prune import PruneCallback
+        from compressbias.quantize import QuantizeCallback, check_bits
+        from compressbias.core import check_number
+        from compressbias.population import (Population, run_population, train_run, digits_learner, one_cycle_fit, check_name,
+                                             run_name, load_run, variant_definition, fingerprint, _check_workers)
+        from compressbias.bias import class_impact, pies, pie_summary, group_errors, disparity, gap_summary, resolve_groups, adjust_p
+    _LOAD_SECS = time.perf_counter() - _LOADING
+except KeyboardInterrupt:
+    if not _loaded_by_command(): raise   # a user's own import: their interrupt, as Python gives it
+    print(flush=True)   # as when a run is interrupted: end the terminal's line, then one line on stderr
+    print("compressbias-demo: interrupted while loading torch and fastai; nothing was trained or written.", file=sys.stderr, flush=True)
+    raise SystemExit(130) from None
 
 # %% auto #0
 __all__ = ['demo_variants', 'demo_folder', 'demo_study', 'class_directions', 'group_directions', 'demo_report', 'save_outputs',
@@ -48,6 +62,33 @@ def demo_variants(
 _LEARNER = partial(digits_learner, colored=True)
 _LR = 1e-2
 
+def _probe(folder:Path):
+    "Make `folder` if needed and write a small file in it (then remove it): an `OSError` now if it cannot take files (read-only, full), not after the training."
+    made = [p for p in (folder, *folder.parents) if not p.exists()]   # the folders this call makes, innermost first
+    probe = folder/f'.compressbias-demo-probe-{uuid.uuid4().hex}'
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(probe, os.O_WRONLY|os.O_CREAT|os.O_EXCL, 0o600)
+            try:
+                data = memoryview(bytes(4096))   # a block of data, flushed: a full disk refuses it here, not at close
+                while data: data = data[os.write(fd, data):]   # a write cut short (a file size limit) fails on the next one
+                os.fsync(fd)
+            finally: os.close(fd)
+        finally: probe.unlink(missing_ok=True)
+    except OSError:
+        for p in made:   # leave nothing behind: the folders this call made
+            try: p.rmdir()
+            except OSError: break
+        raise
+
+def _check_writable(name:str, folder:Path, what:str):
+    "`_probe(folder)`, its failure as a `ValueError` naming the option `name` and what the folder is for."
+    try: _probe(folder)
+    except OSError as e:
+        where = folder if not e.filename or Path(e.filename).name.startswith('.compressbias-demo-probe-') else e.filename   # the folder, not the probe's name
+        raise ValueError(f"{name} must be a folder the demo can write {what} to; writing in {where} failed: {e.strerror or e}") from None
+
 def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executor=None) -> dict:
     "Every option checked, before anything is printed or trained: a `ValueError` naming the first bad one."
     if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
@@ -58,6 +99,7 @@ def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executo
     if workers is not None: workers = _check_workers(workers)   # run_population's own check, before anything is printed
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    _check_writable('out', Path(out), 'its report')   # last: a read-only or full folder is refused before anything is trained
     return dict(out=Path(out), seeds=seeds, variants=variants, epochs=epochs, workers=workers, executor=executor,
                 sparsity=float(sparsity), bits=int(bits))
 
@@ -133,6 +175,7 @@ def _only_seeds(pop:Population, seeds:list) -> Population:
 
 def _study(o:dict, plan:dict) -> Population:
     "Train what `plan` says is missing, then load the study (run_population checks every run's definition) with the seeds asked for."
+    if plan['train']: _check_writable('out', plan['folder'], 'its runs')   # a read-only runs folder is refused before the first run, not after it
     kw = {}
     if o['executor'] is not None: kw['executor'] = o['executor']
     if o['workers'] is not None: kw['workers'] = o['workers']
@@ -584,6 +627,21 @@ def _report_html(text:str, tables:dict, figs:dict, caps:dict, header:dict) -> st
             f'<title>compressbias-demo report</title><style>{_CSS}</style></head><body>' + '\n'.join(parts) + '</body></html>\n')
 
 # %% ../nbs/08_cli.ipynb #e9fc5fdd
+def _write_files(out:Path, files:dict):
+    "Write `files` {name: bytes} into `out` all or none: each to a new temporary file first, then each renamed over its name."
+    tmps = {}
+    try:
+        for n,b in files.items():
+            tmps[n] = t = out/f'.{n}.{uuid.uuid4().hex[:12]}.tmp'
+            # a new file (O_EXCL), so never written through a link that stands under its name; 0o666 less the umask, as open() makes them
+            fd = os.open(t, os.O_WRONLY|os.O_CREAT|os.O_EXCL|getattr(os, 'O_BINARY', 0), 0o666)
+            with os.fdopen(fd, 'wb') as f: f.write(b)
+        # only once every file is whole (a full disk stops the loop above, with the earlier report untouched): a rename replaces
+        # whatever stands under the name, a symbolic link included, and never writes to what a link points to
+        for n,t in tmps.items(): os.replace(t, out/n)
+    finally:
+        for t in tmps.values(): t.unlink(missing_ok=True)
+
 def save_outputs(
     out:Path|str, # folder to write to
     text:str, # the report
@@ -608,13 +666,14 @@ def save_outputs(
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     files = {'report.txt': text.encode(), **{f'{n}.csv': df.to_csv().encode() for n,df in tables.items()}, **figs}
     files['report.html'] = _report_html(text, tables, figs, caps, {**(header or {}), 'versions': ', '.join(f'{k} {v}' for k,v in _versions().items())}).encode()
-    # the files an earlier report wrote here and this one does not (a variant no longer asked for, a PIE grid with no PIEs) would be stale
     manifest = out/_MANIFEST
-    old = manifest.read_text().split('\n') if manifest.is_file() else []
-    for n in old:
-        if n and n not in files and '/' not in n and n != _MANIFEST: (out/n).unlink(missing_ok=True)
-    for n,b in files.items(): (out/n).write_bytes(b)
-    manifest.write_text('\n'.join(files) + '\n')
+    old = manifest.read_text().split('\n') if manifest.is_file() and not manifest.is_symlink() else []
+    _write_files(out, files)
+    # the files an earlier report wrote here and this one does not (a variant no longer asked for, a PIE grid with no PIEs) would be stale
+    for n in old:   # (unlinking a link removes the link, never what it points to)
+        p = out/n
+        if n and n not in files and '/' not in n and n != _MANIFEST and (p.is_symlink() or p.is_file()): p.unlink()
+    _write_files(out, {_MANIFEST: ('\n'.join(files) + '\n').encode()})
     return [out/n for n in files]
 
 # %% ../nbs/08_cli.ipynb #277ddbdd
@@ -695,22 +754,35 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(f'--{k}', type=conv, default=v.default, metavar=k.upper(), help=f"{docs.get(k) or ''} (default: {v.default})".lstrip())
     return p
 
+def _saved(o:dict) -> str:
+    "'4 of 15 runs are saved in <study folder>'."
+    folder = demo_folder(o['out'], o['epochs'])
+    saved = sum((folder/run_name(v, s)).is_file() for s in range(o['seeds']) for v in o['variants'])
+    return f"{saved} of {len(o['variants'])*o['seeds']} runs are saved in {folder}"
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, getattr(errno, 'EDQUOT', errno.ENOSPC)}
+
+def _write_failure(e:OSError, o:dict) -> str:
+    "What a failed write (a full disk, a folder made read-only meanwhile) says: the file, the reason, and what is kept."
+    if e.errno not in _WRITE_ERRORS: return f"{type(e).__name__}: {e}. {_saved(o)}."
+    where = f"write {e.filename}" if e.filename else f"write in {o['out']}"
+    return (f"could not {where}: {e.strerror or e}. {_saved(o)}, and any earlier report in {o['out']} is whole: "
+            "make room (or give another --out) and run the same command again.")
+
 def _main(argv:list|None=None) -> int:
     "`compressbias-demo`: exit code 0 when done, 2 for a bad option, 1 for an error, 130 when interrupted (Ctrl-C)."
-    prog = 'compressbias-demo'
-    args = _parser().parse_args(argv)
-    try: o = _options(**vars(args))
-    except ValueError as e:   # before anything is printed or trained: the option and what it accepts
-        msg = str(e)
-        print(f"{prog}: {'--'+msg if msg.split(' ')[0] in vars(args) else msg}", file=sys.stderr); return 2
-    try: _run(o, ' '.join([prog] + list(sys.argv[1:] if argv is None else argv)))
+    prog,o = 'compressbias-demo',None
+    def say(msg): print(f"{prog}: {msg}", file=sys.stderr)
+    def option(e): msg = str(e); return '--'+msg if msg.split(' ')[0] in vars(args) else msg
+    try:
+        args = _parser().parse_args(argv)
+        try: o = _options(**vars(args))
+        except ValueError as e: say(option(e)); return 2   # before anything is printed or trained: the option and what it accepts
+        _run(o, ' '.join([prog] + list(sys.argv[1:] if argv is None else argv)))
     except KeyboardInterrupt:
         print(flush=True)   # end the line the interrupted run was writing
-        folder = demo_folder(o['out'], o['epochs'])
-        saved = sum((folder/run_name(v, s)).is_file() for s in range(o['seeds']) for v in o['variants'])
-        print(f"{prog}: interrupted; {saved} of {len(o['variants'])*o['seeds']} runs are saved in {folder}: "
-              "run the same command again to resume (finished runs are kept).", file=sys.stderr)
+        say(f"interrupted; {_saved(o)}: run the same command again to resume (finished runs are kept)." if o else 'interrupted; nothing was trained or written.')
         return 130
-    except ValueError as e:
-        print(f"{prog}: {e}", file=sys.stderr); return 1
+    except OSError as e: say(_write_failure(e, o)); return 1   # a disk that fills (or a folder made read-only) after the checks
+    except ValueError as e: say(option(e)); return 1
     return 0
