@@ -20,7 +20,7 @@ import fastai.callback.schedule   # Learner.fit_one_cycle
 from fastai.data.core import DataLoaders, Datasets, TfmdLists
 from fastai.learner import Learner
 from fastai.optimizer import Adam
-from fastai.torch_core import set_seed
+from fastai.torch_core import no_random
 from fastprogress.fastprogress import progress_bar
 import compressbias
 from .core import check_number, TrainingCallback
@@ -674,11 +674,57 @@ def _class_probs(run:str, probs, targets) -> tuple:
 
 def _ids(items:np.ndarray, n:int) -> np.ndarray: return items if len(items) == n else np.arange(n)   # a loader whose items are not its examples: positions
 
-def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict) -> Path:
+def _check_threads(threads) -> int:
+    try: return check_number('threads', threads, '[1, inf)', integer=True)
+    except ValueError: raise ValueError(f"threads must be the number of torch threads each run trains with (an integer >= 1), got {threads!r}") from None
+
+def _torch_settings() -> dict:
+    "This process's settings that change torch's arithmetic, besides its threads: a run trains with those of the process that asked for it."
+    return dict(matmul_precision=torch.get_float32_matmul_precision(), deterministic=torch.are_deterministic_algorithms_enabled(),
+                deterministic_warn_only=torch.is_deterministic_algorithms_warn_only_enabled(), dtype=torch.get_default_dtype(),
+                cuda_tf32=torch.backends.cuda.matmul.allow_tf32, cudnn_tf32=torch.backends.cudnn.allow_tf32)
+
+def _apply_torch_settings(s:dict):
+    torch.set_float32_matmul_precision(s['matmul_precision'])
+    torch.use_deterministic_algorithms(s['deterministic'], warn_only=s['deterministic_warn_only'])
+    torch.set_default_dtype(s['dtype'])
+    torch.backends.cuda.matmul.allow_tf32,torch.backends.cudnn.allow_tf32 = s['cuda_tf32'],s['cudnn_tf32']
+
+@contextlib.contextmanager
+def _as_run(seed:int, threads:int, settings:dict):
+    "Train as every run trains, wherever it is: seeded, `threads` torch threads, the caller's `settings`; this process gets its own back afterwards."
+    # the thread count changes how torch splits its sums, so the last bits of every result: it is the run's, not the process's.
+    # fastai's no_random seeds Python, numpy and torch (cudnn deterministic) and puts back the random states and cudnn flags it found
+    old,old_threads = _torch_settings(),torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads); _apply_torch_settings(settings)
+        with no_random(seed, reproducible=True): yield
+    finally: _apply_torch_settings(old); torch.set_num_threads(old_threads)
+
+def _stored_threads(path:Path) -> dict:
+    "{(variant, seed): the thread count its record states, or None} for every readable run of `path`."
+    out = {}
+    for (v,s),fn in _scan(path, quiet=True).items():
+        try: rec,_ = _read_run(fn, v, s)
+        except _Damaged: continue
+        out[v,s] = rec.get('threads')
+    return out
+
+def _check_study_threads(path:Path, threads:int, stored:dict):
+    "Refuse to add runs of `threads` torch threads to a study folder whose runs were made with another count; warn where runs do not say."
+    other = sorted((k,t) for k,t in stored.items() if t is not None and t != threads)
+    if other:
+        (v,s),t = other[0]
+        raise ValueError(f"threads={threads}, but the runs in {path} were trained with threads={t} ({run_name(v, s)}): another thread count gives "
+                         f"other floating-point results, and the study would mix them. Pass threads={t} to continue it, or use another folder.")
+    old = sorted(k for k,t in stored.items() if t is None)
+    if old: warnings.warn(f"{len(old)} run(s) in {path} were saved without their thread count (an older compressbias), e.g. {run_name(*old[0])}: "
+                          f"the runs trained now use threads={threads} and may differ from them in the last bits of floating point")
+
+def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict, threads:int, settings:dict) -> Path:
     "Train, evaluate and save one run (its claim held by the caller)."
     run,subset = f"run {variant!r} seed {seed}",plan.subset is not None
-    with _TRAINING:
-        set_seed(seed, reproducible=True)
+    with _TRAINING, _as_run(seed, threads, settings):
         learn = plan.learner()
         if not isinstance(learn, Learner): raise ValueError(f"make_learner must build a fastai Learner; it built {type(learn).__name__}")
         if learn.model in _TRAINED:
@@ -713,7 +759,7 @@ def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:
     arrays = dict(targets=targets.numpy().astype(np.int64), preds=probs.argmax(1).numpy().astype(np.int64), probs=probs.numpy().astype(np.float32),
                   index=(items if items.dtype.kind in 'iu' else np.arange(len(targets))).astype(np.int64), items=items)
     record = dict(variant=variant, seed=seed, accuracy=float((arrays['preds']==arrays['targets']).mean()), sparsity=sparsity, bits=bits,
-                  seconds=secs, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
+                  seconds=secs, threads=threads, fingerprint=fingerprint(definition), definition=_canonical(definition), **_versions())
     if subset:
         train_probs,train_targets = _class_probs(f'{run} (on the training set)', train_probs, train_targets)
         arrays.update(train_targets=train_targets.numpy().astype(np.int64), train_preds=train_probs.argmax(1).numpy().astype(np.int64),
@@ -721,7 +767,7 @@ def _train(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:
         record.update(subset=plan.subset, n_subset=int(in_subset.sum()))
     return save_run(path, record, **arrays)
 
-def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict) -> Path|None:
+def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definition:dict, threads:int, settings:dict) -> Path|None:
     "The run's file, trained here unless a sound one exists; None while another process holds the run's claim."
     fn,claim = path/run_name(variant, seed),_claim_file(path, variant, seed)
     token = _claim(claim)
@@ -735,7 +781,7 @@ def _try_run(plan:_Plan, variant:str, seed:int, path:Path, ds_idx:int, definitio
                     return fn                                    # finished, here or by another process
                 except _Damaged as e: _set_aside(fn, str(e))
             for t in path.glob(f'.tmp-{variant}__seed{seed}-*.npz'): t.unlink(missing_ok=True)   # we hold the claim: no one else writes these
-            return _train(plan, variant, seed, path, ds_idx, definition)
+            return _train(plan, variant, seed, path, ds_idx, definition, threads, settings)
     finally: _release(claim, token)   # also when Ctrl-C came before the block held it (releasing twice does nothing)
 
 def _set_aside_claimed(path:Path, variant:str, seed:int):
@@ -770,14 +816,17 @@ def train_run(
     path:Path|str, # the population's folder, where the run's file goes
     fit:callable, # the fit recipe: `fit(learn, cbs)` trains the Learner with the callbacks (e.g. `one_cycle_fit(10)`); a recipe's own `fit` replaces it
     ds_idx:int=1, # which set to evaluate: 1, the valid set (the teaching data's test split)
+    threads:int=1, # torch threads the run trains with (see `run_population`); the study's other runs must have been made with the same
 ) -> Path: # the run's file
     "Train one (variant, seed) run, evaluate it, and save its predictions and record; a sound file of the same definition is kept, not redone."
-    variant,seed = check_name('variant', variant),_check_seed('seed', seed)
+    variant,seed,threads = check_name('variant', variant),_check_seed('seed', seed),_check_threads(threads)
     make_learner,fit,ds_idx = _check_recipe(make_learner, fit, ds_idx)
     plan = _plan(make_learner, variant, _as_recipe(variant, recipe), fit, ds_idx)
     path,definition = _study_folder(path),plan.definition(ds_idx)
     _warn_opaque(variant, definition)
-    fn = _try_run(plan, variant, seed, path, ds_idx, definition)
+    stored = _stored_threads(path)
+    if (variant, seed) not in stored: _check_study_threads(path, threads, stored)   # a run to train: of the study's thread count
+    fn = _try_run(plan, variant, seed, path, ds_idx, definition, threads, _torch_settings())
     if fn is None:
         raise RuntimeError(f"run {variant!r} seed {seed} is being trained by {_who(_claimed_by_other(_claim_file(path, variant, seed)))}: "
                            "wait for it (run_population waits)")
@@ -799,14 +848,14 @@ def choose_workers(
     workers:int|str='auto', # 'auto', or the number of processes asked for
     cores:int|None=None, # cores to use (default: those this process may run on)
     gpu:bool|None=None, # whether the runs train on a GPU (default: `torch.cuda.is_available()`)
-) -> tuple: # (processes, torch threads per process); (1, None) trains here, one run after another, with this process's threads
-    "How many processes train a study's runs side by side, and how many torch threads each one uses."
-    runs,workers = check_number('runs', runs, '[0, inf)', integer=True),_check_workers(workers)
+    threads:int=1, # torch threads each run trains with
+) -> tuple: # (processes, torch threads per run); 1 process trains here, one run after another
+    "How many processes train a study's runs side by side: with 'auto', as many as the cores hold runs of `threads` threads (one on a GPU)."
+    runs,workers,threads = check_number('runs', runs, '[0, inf)', integer=True),_check_workers(workers),_check_threads(threads)
     cores = _usable_cores() if cores is None else check_number('cores', cores, '[1, inf)', integer=True)
     gpu = torch.cuda.is_available() if gpu is None else gpu
     if not isinstance(gpu, (bool, np.bool_)): raise ValueError(f"gpu must be True, False or None, got {gpu!r}")
-    n = max(1, min(runs, (1 if gpu else cores) if workers == 'auto' else workers))
-    return (1, None) if n == 1 else (n, max(1, cores // n))
+    return max(1, min(runs, (1 if gpu else cores // threads) if workers == 'auto' else workers)),threads
 
 def _main_refs(o) -> list:
     "The names in a definition that live in `__main__` (a notebook's or a script's own definitions)."
@@ -832,7 +881,7 @@ def _cannot_spawn(plans:dict, defs:dict) -> str|None:
     return None
 
 def _start_worker(threads:int):
-    "In each spawned worker: its share of the cores, as torch threads."
+    "In each spawned worker, while it starts: the threads of its runs (each run sets them again: see `_as_run`)."
     torch.set_num_threads(threads)
 
 @contextlib.contextmanager
@@ -859,7 +908,7 @@ def _start_ignoring_sigint(pool, n:int):
 
 @contextlib.contextmanager
 def _worker_pool(n:int, threads:int):
-    "A pool of `n` spawned processes of `threads` torch threads each, while this process waits on one thread."
+    "A pool of `n` spawned processes whose runs train with `threads` torch threads each, while this process waits on one thread."
     pool = ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=_start_worker, initargs=(threads,))
     _start_ignoring_sigint(pool, n)
     try:
@@ -924,6 +973,10 @@ def _train_arrays(preds:dict, n_classes:int, train_targets, train_preds, in_subs
         out[v] = [dict(train_preds=tp[i], train_probs=np.eye(n_classes, dtype=np.float32)[tp[i]], in_subset=ins[i]) for i in range(len(tp))]
     return tt,(np.arange(m) if train_items is None else _item_array('train_items', train_items, m)),out
 
+def _threads_of(s:pd.Series) -> str:
+    "The thread counts of a variant's runs, for `summary`: '1', '1, 4' (mixed), '?' for runs that do not say (an older compressbias)."
+    return ', '.join([str(int(t)) for t in sorted(s.dropna().unique())] + ['?'] * bool(s.isna().any()))
+
 class Population:
     "The runs of a study folder: records as a table, predictions and probabilities as arrays `[models, examples]`."
     def __init__(self,
@@ -948,6 +1001,7 @@ class Population:
             recs.append(rec); self._arrays.append(arr)
         self.runs = pd.DataFrame(recs)
         self._check_consistent()
+        self._warn_mixed_threads()
         self._sort(wanted or have)
         first = self._arrays[0]
         self.targets,self.index,self.n_classes = first['targets'],first['index'],first['probs'].shape[1]
@@ -977,6 +1031,13 @@ class Population:
                 a,b = defs.iloc[0],defs.iloc[1]
                 raise ValueError(f"Population: the runs of {v!r} in {self.path} were made with {len(defs)} different definitions: "
                                  + _explain(json.loads(a.definition), json.loads(b.definition), (f'seed {a.seed}', f'seed {b.seed}')))
+
+    def _warn_mixed_threads(self):
+        "A warning if the runs were trained with different torch thread counts (`train_run` on its own, by hand, can make such a folder)."
+        counts = self.runs.threads.dropna().astype(int).value_counts().sort_index() if 'threads' in self.runs else []
+        if len(counts) > 1:
+            warnings.warn(f"Population: the runs in {self.path} were trained with different torch thread counts "
+                          f"({', '.join(f'threads={t}: {n} runs' for t,n in counts.items())}); they differ in the last bits from a study made with one")
 
     def _sort(self, variants):
         "Order the runs by the position of their variant in `variants`, then by seed (file names sort seed 10 before seed 2)."
@@ -1072,9 +1133,10 @@ class Population:
         return json.loads(d.iloc[0]) if len(d) else None
 
     def summary(self) -> pd.DataFrame:
-        "Per variant: models, mean and std of top-1 accuracy, sparsity and bits."
+        "Per variant: models, mean and std of top-1 accuracy, sparsity, bits and the torch threads its runs trained with."
         aggs = dict(models=('seed','size'), accuracy=('accuracy','mean'), accuracy_std=('accuracy','std'))
         if 'sparsity' in self.runs: aggs.update(sparsity=('sparsity','mean'), bits=('bits','min'))
+        if 'threads' in self.runs: aggs.update(threads=('threads', _threads_of))
         return self.runs.groupby('variant', sort=False).agg(**aggs)
 
 # %% ../nbs/05_population.ipynb #6f2d11f3
@@ -1105,15 +1167,15 @@ def _check_variants(variants) -> dict:
     if same: raise ValueError(f"variants {same} differ only in case: on macOS and Windows their files would be the same")
     return out
 
-def _scan(path:Path) -> dict:
-    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning."
+def _scan(path:Path, quiet:bool=False) -> dict:
+    "The run files of `path` under canonical names, {(variant, seed): file}; other files that look like runs are named in a warning (unless `quiet`)."
     runs,odd = {},[]
     for p in sorted(path.iterdir()):
         if p.name.startswith('.') or p.name.endswith('.damaged') or not p.is_file(): continue
         key = _parse_run_name(p.name)
         if key: runs[key] = p
         elif p.suffix.lower() == '.npz' or '__seed' in p.name: odd.append(p.name)
-    if odd: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
+    if odd and not quiet: warnings.warn(f"{path}: ignored {len(odd)} file(s) not named like a run (<variant>__seed<n>.npz), never counted: {', '.join(odd)}")
     return runs
 
 def _wait_for(busy:list, executor):
@@ -1149,9 +1211,10 @@ def run_population(
     executor:Executor|None=None, # where to run (a process pool, a Dask cluster's `client.get_executor()`); None: as `workers` says
     ds_idx:int=1, # which set to evaluate (1: the valid set)
     workers:int|str=1, # runs trained side by side: 1 here, one after another; n in n spawned processes; 'auto' as `choose_workers` decides
+    threads:int=1, # torch threads each run trains with, wherever it trains (here, in a worker, on an executor): processes give the parallelism
 ) -> Population: # the whole study, finished runs included
     "Train every (variant, seed) run not yet in `path`, saving each one's predictions, and return the `Population`."
-    variants,seeds,workers = _check_variants(variants),_check_seeds(seeds),_check_workers(workers)
+    variants,seeds,workers,threads = _check_variants(variants),_check_seeds(seeds),_check_workers(workers),_check_threads(threads)
     make_learner,fit,ds_idx = _check_recipe(make_learner, one_cycle_fit() if fit is None else fit, ds_idx)
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
@@ -1160,17 +1223,19 @@ def run_population(
     plans = {v: _plan(make_learner, v, r, fit, ds_idx) for v,r in variants.items()}
     defs = {v: plan.definition(ds_idx) for v,plan in plans.items()}
     for v,d in defs.items(): _warn_opaque(v, d)
-    found,sound = _scan(path),set()
+    found,sound,stored = _scan(path),set(),{}
     for (v,s),fn in found.items():
-        if v not in variants: continue
         try: rec,_ = _read_run(fn, v, s)
         except _Damaged:
-            if s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
-            continue                                         # asked for: set aside and redone under the run's claim
-        _check_stored(fn, rec, defs[v]); sound.add((v,s))
+            if v in variants and s not in seeds: _set_aside_claimed(path, v, s)  # not asked for: set aside, so that the study loads
+            continue                                                           # asked for: set aside and redone under the run's claim
+        stored[v,s] = rec.get('threads')
+        if v in variants: _check_stored(fn, rec, defs[v]); sound.add((v,s))
     _clean_temporaries(path)
-    jobs = [(plans[v], v, s, path, ds_idx, defs[v]) for v in variants for s in seeds if (v,s) not in sound]
-    n,threads = (1,None) if executor is not None else choose_workers(len(jobs), workers)
+    settings = _torch_settings()   # the runs train with this process's torch settings, wherever they train
+    jobs = [(plans[v], v, s, path, ds_idx, defs[v], threads, settings) for v in variants for s in seeds if (v,s) not in sound]
+    if jobs: _check_study_threads(path, threads, stored)
+    n,_ = (1,threads) if executor is not None else choose_workers(len(jobs), workers, threads=threads)
     if n > 1 and (why := _no_workers_because(plans, defs)):
         if workers != 'auto': raise ValueError(f"workers={workers}: {why}; use workers=1")
         warnings.warn(f"workers='auto' trains here, one run after another: {why}"); n = 1
