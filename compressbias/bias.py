@@ -6,20 +6,20 @@ Docs: https://compressbias.github.io/compressbias/bias.html.md"""
 
 # %% ../nbs/06_bias.ipynb #04726671
 from __future__ import annotations
-import collections.abc, inspect, warnings
+import collections.abc, inspect, itertools, math, warnings
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 import numpy as np, pandas as pd
 from scipy import stats
 from fastcore.basics import store_attr, ifnone
 from fastcore.foundation import L
 from .core import check_choice, check_number
-from .population import Population, item_ids, _file_root
+from .population import Population, item_ids, modal_labels, _file_root
 
 # %% auto #0
-__all__ = ['recalls', 'adjust_p', 'class_impact', 'pies', 'pie_summary', 'vote_shares', 'cie_scores', 'resolve_groups',
-           'group_impact', 'group_errors', 'disparity', 'gap_summary', 'impact_summary', 'CompressionInterpretation',
-           'to_metricframe']
+__all__ = ['recalls', 'adjust_p', 'class_impact', 'pies', 'pie_summary', 'PieChance', 'pie_chance', 'vote_shares', 'cie_scores',
+           'resolve_groups', 'group_impact', 'group_errors', 'disparity', 'gap_summary', 'impact_summary',
+           'CompressionInterpretation', 'to_metricframe']
 
 # %% ../nbs/06_bias.ipynb #af15162d
 def _check_classes(name, a, n_classes):
@@ -102,17 +102,21 @@ def class_impact(
     comp:str, # compressed variant (e.g. 'prune90')
     alpha:float=0.05, # significance level, in (0, 1)
     correction:str|None='bh', # correction for testing every class: 'bh' (Benjamini-Hochberg), 'by' (Benjamini-Yekutieli) or None (raw p)
+    vocab:list|None=None, # class names, one per class (e.g. `dls.vocab`): adds a first column `name` (default: none, the index is the class number)
 ) -> pd.DataFrame: # one row per class; `attrs` hold `n_impacted`, `n_impacted_raw`, `n_tested`, `expected_by_chance`, `alpha`, `correction`
     "Per class: mean recall in each population, the change in normalized recall, Welch's t, raw and adjusted p, and a significance flag on the adjusted p."
     alpha = check_number('alpha', alpha, '(0, 1)')
     check_choice('correction', correction, _CORRECTIONS)
     pb,pc = _variant_preds(pop, base, comp)
+    if vocab is not None and (isinstance(vocab, (str, bytes, dict)) or np.ndim(vocab) != 1 or len(vocab) != pop.n_classes):
+        raise ValueError(f"vocab must give one name per class: {pop.n_classes}, got {vocab!r:.80}")
     rb,rc = recalls(pb, pop.targets, pop.n_classes),recalls(pc, pop.targets, pop.n_classes)
     nb,nc = rb - pop.accuracy(base).mean(),rc - pop.accuracy(comp).mean()
     t,p = _welch(nb, nc)
     p_adj = adjust_p(p, correction)
     df = pd.DataFrame(dict(recall_base=rb.mean(0), recall_comp=rc.mean(0), change=nc.mean(0)-nb.mean(0), t=t, p=p, p_adj=p_adj,
                            significant=p_adj < alpha), index=pd.RangeIndex(pop.n_classes, name='class'))
+    if vocab is not None: df.insert(0, 'name', [str(v) for v in vocab])   # what the plots label the bars with; the index stays the class number
     n_tested = int((~np.isnan(p)).sum())
     # plain Python values only: `attrs` are written as JSON by `to_parquet`
     df.attrs.update(n_impacted=int(df.significant.sum()), n_impacted_raw=int((p < alpha).sum()), n_tested=n_tested,
@@ -136,13 +140,142 @@ def pies(
 
 def pie_summary(
     df:pd.DataFrame, # the output of `pies` (columns `pie`, `acc_base`, `acc_comp`)
+    chance=None, # the chance level of this PIE count, `pie_chance(pop, base, comp)`: adds the columns `expected_by_chance` and `chance_sd`
 ) -> pd.DataFrame: # rows PIE and non-PIE
-    "How many PIEs there are, and how accurate each population's models are on PIEs versus the rest."
+    "How many PIEs there are, and how accurate each population's models are on PIEs versus the rest; with `chance`, how many seed noise alone gives."
     if not isinstance(df, pd.DataFrame): raise ValueError(f"df must be the DataFrame `pies` returns, got {type(df).__name__}")
     missing = [c for c in ('pie', 'acc_base', 'acc_comp') if c not in df.columns]
     if missing: raise ValueError(f"df has no column {missing[0]!r}: pass the table `pies` returns (columns pie, acc_base, acc_comp)")
     res = df.groupby(df.pie.map({True:'PIE', False:'non-PIE'})).agg(examples=('pie','size'), acc_base=('acc_base','mean'), acc_comp=('acc_comp','mean'))
-    return res.reindex(['PIE','non-PIE']).fillna({'examples':0}).astype({'examples':int}).rename_axis(None)
+    res = res.reindex(['PIE','non-PIE']).fillna({'examples':0}).astype({'examples':int}).rename_axis(None)
+    if chance is None: return res
+    if not isinstance(chance, PieChance) or chance.pies is None:
+        raise ValueError(f"chance must be the chance level of this PIE count, pie_chance(pop, base, comp) with comp, got {chance!r:.120}")
+    n,k = len(df),int(df.pie.sum())
+    if (chance.n_examples, chance.pies) != (n, k):   # a chance level of another pair, or a table cut since
+        raise ValueError(f"chance is the chance level of another PIE count ({chance.pies} PIEs in {chance.n_examples} examples, {chance.comp!r} against "
+                         f"{chance.base!r}); this table has {k} in {n}: pass pie_chance(pop, base, comp) of the same pair, on the whole table")
+    res['expected_by_chance'],res['chance_sd'] = [chance.count, n - chance.count],chance.std
+    return res
+
+# %% ../nbs/06_bias.ipynb #764d61aa
+def _split_sizes(n_models, default:tuple) -> tuple:
+    "`n_models` as the sizes (a, b) of the two sides: an int for both, a pair, or None for `default`."
+    if n_models is None: return default
+    if isinstance(n_models, (tuple, list)):
+        if len(n_models) != 2: raise ValueError(f"n_models must be an integer or a pair (baseline side, other side), got {n_models!r}")
+        return tuple(check_number('each of n_models', n, '[1, inf)', integer=True) for n in n_models)
+    n = check_number('n_models', n_models, '[1, inf)', integer=True)
+    return n,n
+
+def _splits(n_a:int, n_b:int|None, a:int, b:int, max_splits:int, seed:int) -> tuple:
+    "Model index pairs (A, B), A of `a` models out of `n_a`, B of `b` out of `n_b` (None: out of the same `n_a`, disjoint from A): (splits, how many there are, whether all are listed)."
+    same = n_b is None
+    n_possible = math.comb(n_a, a) * math.comb(n_a - a, b) // (2 if a == b else 1) if same else math.comb(n_a, a) * math.comb(n_b, b)
+    if n_possible <= max_splits:
+        if not same: return list(itertools.product(itertools.combinations(range(n_a), a), itertools.combinations(range(n_b), b))),n_possible,True
+        res = []
+        for A in itertools.combinations(range(n_a), a):
+            for B in itertools.combinations([i for i in range(n_a) if i not in A], b):
+                if a != b or A < B: res.append((A, B))   # sides of equal size: (A, B) and (B, A) are one split
+        return res,n_possible,True
+    rng = np.random.default_rng(seed)   # too many to list: random ones, drawn with replacement
+    def draw():
+        if same: p = rng.permutation(n_a); return tuple(sorted(p[:a].tolist())),tuple(sorted(p[a:a+b].tolist()))
+        return tuple(sorted(rng.choice(n_a, a, replace=False).tolist())),tuple(sorted(rng.choice(n_b, b, replace=False).tolist()))
+    return [draw() for _ in range(max_splits)],n_possible,False
+
+class PieChance:
+    "The chance level of a PIE count: how many modal labels two populations of the baseline, trained from disjoint seeds, disagree on."
+    def __init__(self,
+        table:pd.DataFrame, # one row per split: `seeds_a`, `seeds_b` (the models of each side) and their `disagreements`
+        n_examples:int, # examples the modal labels were compared on
+        sizes:tuple, # models on each side (a, b)
+        base:str, # the baseline variant (side a)
+        other:str|None, # the variant of side b (or, with `pool`, pooled with `base`), or None: side b from `base` too, disjoint from side a
+        pool:bool, # whether `other`'s models were pooled with `base`'s and the pool split
+        comp:str|None, # the compressed variant whose PIE count this is the chance level of, or None
+        pies:int|None, # that PIE count
+        n_possible:int, # how many distinct splits there are
+        exhaustive:bool, # whether `table` holds every one of them (else random ones)
+        seed:int, # seed of the random splits
+    ):
+        store_attr()
+        d = table.disagreements.to_numpy(float)
+        self.n_splits,self.count = len(d),float(d.mean())
+        self.fraction = self.count / n_examples
+        self.std = float(d.std()) if len(d) > 1 else float('nan')   # the spread over the splits of these seeds; one split has none
+        self.low,self.high = float(d.min()),float(d.max())
+        self.excess = None if pies is None else pies - self.count
+        # a rough rule, not a test: more PIEs than any pair of disjoint dense populations disagreed on
+        self.clears = None if pies is None else bool(pies > self.high)
+
+    def __repr__(self):
+        vs = (f"models of {self.base!r} and {self.other!r} pooled, in disjoint sets" if self.other and self.pool else
+              f"{self.base!r} against {self.other!r}" if self.other else f"disjoint sets of the models of {self.base!r}")
+        how = ("the only split" if self.n_splits == 1 else f"every one of the {self.n_splits} splits" if self.exhaustive
+               else f"{self.n_splits} random splits of {self.n_possible} (seed {self.seed})")
+        spread = '' if self.n_splits == 1 else f", sd {self.std:.1f}, range {self.low:g} to {self.high:g}"
+        res = (f"{type(self).__name__}: {self.count:.1f} of {self.n_examples} modal labels ({self.fraction:.1%}) differ by seed noise alone "
+               f"({vs}, {self.sizes[0]} and {self.sizes[1]} models; mean over {how}{spread})")
+        if self.pies is not None: res += f"; the PIE count of {self.comp!r}: {self.pies}" + (" (clears it)" if self.clears else " (does not clear it)")
+        return res
+
+class _TooFew(ValueError): "Too few models of the baseline for a chance level at the sizes asked."
+
+def _too_few(base, n, a, b, other=None) -> _TooFew:
+    "Why there is no chance level for sides of `a` and `b` models, and what to do."
+    if other is None:
+        need = (f"needs {a+b} models of {base!r} from disjoint seeds ({a} and {b}), and it has {n}: train {a+b-n} more seeds of "
+                f"{base!r} (run_population with more seeds into the same folder), or give other= a second population of the baseline")
+    else: need = f"needs {a} models of {base!r} and {b} of {other!r}, and they have {n[0]} and {n[1]}"
+    return _TooFew(f"pie_chance: a chance level for populations of {a} and {b} models {need}; n_models= asks for smaller "
+                   "populations, whose chance level is for that size (typically higher than for larger ones), not for the PIE count's")
+
+def pie_chance(
+    pop:Population, # the study
+    base:str, # the baseline variant, whose models are split (e.g. 'dense')
+    comp:str|None=None, # the compressed variant whose PIE count this is the chance level of: its sizes are the default, its count is reported beside
+    n_models=None, # models on each side: an integer, or a pair (baseline side, other side); default: those of the PIE count (`base` and `comp`), else `base` and `other`, else half of `base` each
+    other:str|None=None, # a second population of the baseline, trained from other seeds: one side drawn from it (default: both sides from `base`, disjoint)
+    pool:bool=False, # with `other` trained by the same recipe as `base` (more seeds of it): pool the two and split the pool, as `base` alone is split
+    max_splits:int=1000, # every split is counted when there are at most this many, else this many random ones
+    seed:int=0, # seed of the random splits (only used when there are more than `max_splits`)
+) -> PieChance: # the mean count over the splits, its fraction, spread and range, and the table of splits
+    "How many modal labels two populations of the baseline trained from disjoint seeds disagree on, with populations as large as the PIE count's: the count a PIE count must clear."
+    if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
+    check_choice('base', base, pop.variants)
+    max_splits = check_number('max_splits', max_splits, '[1, inf)', integer=True)
+    seed = check_number('seed', seed, '[0, inf)', integer=True)
+    for name,v in (('comp', comp), ('other', other)):
+        if v is None: continue
+        check_choice(name, v, pop.variants)
+        if v == base: raise ValueError(f"{name} must be another variant than base (both are {base!r})")
+    if other is not None and other == comp: raise ValueError(f"other must be a second population of the baseline, not the compressed variant comp ({comp!r})")
+    if not isinstance(pool, (bool, np.bool_)): raise ValueError(f"pool must be True or False, got {pool!r}")
+    if pool and other is None: raise ValueError("pool=True pools other's models with base's: give other= (a second population of the baseline)")
+    pb,sb = pop.preds(base),pop.seeds(base)
+    po = None if other is None else pop.preds(other)
+    if other is not None:
+        qb,qo = pop.probs(base),pop.probs(other)
+        same = [s for i,s in enumerate(sb) for j,t in enumerate(pop.seeds(other)) if s == t and np.array_equal(qb[i], qo[j])]
+        if same: raise ValueError(f"other: its model of seed {same[0]} predicts exactly as {base!r}'s model of that seed (the same model): a chance level needs models trained from other seeds")
+    if pool: pb,sb,po = np.concatenate([pb, po]),[f'{base}:{s}' for s in sb] + [f'{other}:{s}' for s in pop.seeds(other)],None
+    one = po is None   # both sides from one set of models (`base`'s, or the pool)
+    default = ((len(pop.preds(base)), len(pop.preds(comp))) if comp is not None else (len(pb)//2, len(pb)//2) if one else (len(pb), len(po)))
+    if min(default) < 1: raise _too_few(base, len(pb), 1, 1)
+    a,b = _split_sizes(n_models, default)
+    if one and a + b > len(pb): raise _too_few(base if not pool else f"{base}' and '{other}", len(pb), a, b)
+    if not one and (a > len(pb) or b > len(po)): raise _too_few(base, (len(pb), len(po)), a, b, other)
+    splits,n_possible,exhaustive = _splits(len(pb), None if one else len(po), a, b, max_splits, seed)
+    so = sb if one else pop.seeds(other)
+    side_b = pb if one else po
+    rows = [dict(seeds_a=tuple(sb[i] for i in A), seeds_b=tuple(so[j] for j in B),
+                 disagreements=int((modal_labels(pb[list(A)], pop.n_classes) != modal_labels(side_b[list(B)], pop.n_classes)).sum())) for A,B in splits]
+    n_pies = None if comp is None else int((pop.modal(base) != pop.modal(comp)).sum())
+    return PieChance(pd.DataFrame(rows), len(pop.targets), (a, b), str(base), None if other is None else str(other), bool(pool),
+                     None if comp is None else str(comp), n_pies, n_possible, exhaustive, seed)
+
 
 # %% ../nbs/06_bias.ipynb #ecaae940
 def vote_shares(
@@ -179,16 +312,56 @@ def _items(pop):
 _FORMS = ("a Series indexed by item (e.g. data.meta.group), a column name of meta=, "
           "an array with one value per example, or a callable item -> group")
 
+def _positions(items, n:int) -> bool:
+    "Whether `items` are the positions 0..n-1: examples without identities of their own (`Population.from_arrays` without `index=` or `items=`, a loader without items)."
+    a = np.asarray(items)
+    return a.dtype.kind in 'iu' and np.array_equal(a, np.arange(n))
+
+def _given_items(items, n:int) -> list:
+    "`items` given to `resolve_groups`: one string or integer per example (a `Path` as its '/'-separated string), all of one kind."
+    if isinstance(items, (str, bytes, dict)) or not hasattr(items, '__len__'): raise ValueError(f"items must give one identity (a string or an integer) per example, got {items!r:.80}")
+    items = [o.as_posix() if isinstance(o, PurePath) else o for o in items]
+    if len(items) != n: raise ValueError(f"items must give one identity per example: {n}, got {len(items)}")
+    ints = [isinstance(o, (int, np.integer)) and not isinstance(o, (bool, np.bool_)) for o in items]
+    if not (all(ints) or all(isinstance(o, str) for o in items)):
+        raise ValueError(f"items must be all strings (file paths) or all integers (example ids), as the population names them, got {_kinds(items)}: {_few(items)}")
+    return items
+
+def _kinds(values) -> str:
+    "The types in `values`, for a message: 'int and str'."
+    return ' and '.join(sorted({type(v.item() if isinstance(v, np.generic) else v).__name__ for v in values}))
+
+def _unanchored(keys:pd.Index, index:pd.Index) -> str:
+    "Why the items `keys` are not in a Series' `index`, where a likely reason shows: bare file names for paths, strings for integers (or the reverse)."
+    k,ix = [x for x in keys[:50]],[x for x in index[:50]]
+    if all(isinstance(x, str) and '/' in x for x in k) and ix and all(isinstance(x, str) and '/' not in x for x in ix):
+        return (f"; the items are file paths below the data's folder (e.g. {k[0]!r}) and the index holds bare file names (e.g. {ix[0]!r}): "
+                "key the table by the path below the folder, as `item_ids` names the files (bare names repeat across folders)")
+    ki,ii = all(isinstance(x, (int, np.integer)) for x in k),all(isinstance(x, (int, np.integer)) for x in ix)
+    if ki and ix and all(isinstance(x, str) for x in ix): return "; the items are integers and the index holds strings: convert it (groups.index = groups.index.astype(int))"
+    if ii and k and all(isinstance(x, str) for x in k): return "; the items are strings (file paths) and the index holds integers: index the table by file"
+    return ''
+
+def _ambiguous(n:int, what:str) -> str:
+    "The message for groups that name examples when the population's examples have no identities."
+    return (f"groups is {what}, but this population's examples have no identities of their own: its items are their positions 0 to {n-1} "
+            "(a population made from arrays without index= or items=), so which value belongs to which example would be a guess. "
+            "Say which examples they are: make the population with index= or items= (e.g. index=data.test.index for the teaching data's "
+            "test set, in Population.from_arrays or CompressionInterpretation.from_preds), pass items= (to resolve_groups or "
+            "CompressionInterpretation), or give groups as an array in the examples' order (e.g. groups.loc[ids].to_numpy())")
+
 def resolve_groups(
     pop:Population, # the study whose examples need a group
     groups, # a Series indexed by item, a column name of `meta`, an array with one value per example, or a callable item -> group
     meta:pd.DataFrame|None=None, # metadata indexed by item (e.g. `data.meta`, or a CSV read with `index_col=`), when `groups` names one of its columns
-    items=None, # identity of each example, in the population's order (default: `pop.items` where the population has them, else `pop.index`)
+    items=None, # identity of each example, in the population's order, strings or integers (default: `pop.items` where the population has them, else `pop.index`)
 ) -> np.ndarray: # one group per example, in the population's order
-    "The group of each of `pop`'s examples, whichever form `groups` takes; a `ValueError` naming a few examples that have none."
+    "The group of each of `pop`'s examples, whichever form `groups` takes; a `ValueError` naming a few examples that have none, or when the join would be a guess."
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
     n = len(pop.targets)
-    items = list(_items(pop) if items is None else items)
+    # items given are what the caller says the examples are; the population's own positions 0..n-1 say nothing
+    positional = items is None and _positions(_items(pop), n)
+    items = list(_items(pop)) if items is None else _given_items(items, n)
     if len(items) != n: raise ValueError(f"items must give one identity per example: {n}, got {len(items)}")
     if meta is not None:
         if not isinstance(meta, pd.DataFrame): raise ValueError(f"meta must be a DataFrame indexed by item (e.g. data.meta), got {type(meta).__name__}")
@@ -198,14 +371,18 @@ def resolve_groups(
     if isinstance(groups, pd.DataFrame): raise ValueError(f"groups is a DataFrame: pass it as meta= and the column to use as groups (e.g. groups='group', meta=df); groups must be {_FORMS}")
     if isinstance(groups, str): raise ValueError(f"groups is a column name ({groups!r}): pass the metadata as meta= (a DataFrame indexed by item)")
     if isinstance(groups, pd.Series):
-        if groups.index.has_duplicates:
-            raise ValueError(f"groups: its index has duplicates (e.g. {_few(groups.index[groups.index.duplicated()].unique(), 1)}); a Series must be indexed by item, one row each")
-        keys = pd.Index(items)
-        missing = keys[~keys.isin(groups.index)]
+        keys,ix = pd.Index(items),groups.index
+        if ix.has_duplicates:
+            raise ValueError(f"groups: its index has duplicates (e.g. {_few(ix[ix.duplicated()].unique(), 1)}); a Series must be indexed by item, one row each{_unanchored(keys, ix)}")
+        # positions only: a Series is joined by position only where its index is exactly those positions (in any order)
+        if positional and not (len(ix) == n and ix.isin(keys).all()):
+            raise ValueError(_ambiguous(n, f"a Series indexed by item (its index: {len(ix)} labels, e.g. {_few(ix, 2)})"))
+        missing = keys[~keys.isin(ix)]
         if len(missing): raise ValueError(f"groups has no value for {len(missing)} of the population's {n} items (e.g. {_few(missing)}); "
-                                          f"index it by item (the population's items look like {_few(keys, 2)}; its index is {_few(groups.index, 2)})")
+                                          f"index it by item (the population's items look like {_few(keys, 2)}; its index is {_few(ix, 2)}){_unanchored(keys, ix)}")
         g,where = groups.reindex(keys).to_numpy(),'item'
-    elif callable(groups): g,where = pd.Series([groups(i) for i in items], dtype=object).to_numpy(),'item'   # 1-d even when groups are tuples
+    elif callable(groups):   # called with each item: for a population of positions, the position (it has no index of its own to contradict them)
+        g,where = pd.Series([groups(i) for i in items], dtype=object).to_numpy(),'item'   # 1-d even when groups are tuples
     elif isinstance(groups, (np.ndarray, list, tuple, pd.Index, pd.Categorical)) or hasattr(groups, 'detach'):   # detach: a tensor
         g = groups.detach().cpu().numpy() if hasattr(groups, 'detach') else np.asarray(groups, dtype=object if isinstance(groups, (list, tuple)) else None)
         where = 'position'
@@ -216,6 +393,7 @@ def resolve_groups(
         ex = _few([items[i] for i in np.flatnonzero(na)]) if where == 'item' else _few(np.flatnonzero(na).tolist())
         raise ValueError(f"groups has no group (NaN or None) for {na.sum()} examples ({where} {ex}); fill them (groups.fillna('unknown')) or select the examples first")
     return g
+
 
 # %% ../nbs/06_bias.ipynb #b5235688
 def _rates(preds, targets, binary):
@@ -400,21 +578,27 @@ def impact_summary(
     alpha:float=0.05, # significance level of the per-class tests, in (0, 1)
     correction:str|None='bh', # correction of the per-class tests: 'bh', 'by' or None, as in `class_impact`
     meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names one of its columns
+    other:str|None=None, # a second population of the baseline, trained from other seeds: adds `pies_by_chance` (`pie_chance`), and is not compared itself
+    pool:bool=False, # pool `other`'s models with the baseline's for the chance level (`other` trained by the same recipe)
 ) -> pd.DataFrame: # one row per compressed variant, in the population's order
-    "Per compressed variant: top-1 change, impacted classes (adjusted, raw, and how many chance explains), PIEs and each group's error change."
+    "Per compressed variant: top-1 change, impacted classes (adjusted, raw, and how many chance explains), PIEs (and, given `other`, how many chance explains) and each group's error change."
     alpha = check_number('alpha', alpha, '(0, 1)')
     check_choice('correction', correction, _CORRECTIONS)
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
     check_choice('base', base, pop.variants)
+    if other is not None:
+        check_choice('other', other, pop.variants)
+        if other == base: raise ValueError(f"other must be another variant than base (both are {base!r})")
     g = None if groups is None else resolve_groups(pop, groups, meta)   # fail before any work
     rows = {}
-    for comp in [v for v in pop.variants if v != base]:
+    for comp in [v for v in pop.variants if v not in (base, other)]:
         ci,pi = class_impact(pop, base, comp, alpha, correction),pies(pop, base, comp)
         row = dict(top1_change=pop.accuracy(comp).mean() - pop.accuracy(base).mean(), impacted_classes=ci.attrs['n_impacted'],
                    impacted_raw=ci.attrs['n_impacted_raw'], expected_by_chance=ci.attrs['expected_by_chance'], pies=int(pi.pie.sum()))
+        if other is not None: row['pies_by_chance'] = pie_chance(pop, base, comp, other=other, pool=pool).count   # sides as large as this count's
         if g is not None: row.update({f'{k}_error_change': r.change for k,r in group_impact(pop, base, comp, g).iterrows()})
         rows[comp] = row
-    if not rows: raise ValueError(f"impact_summary: the population has no variant besides the baseline {base!r}")
+    if not rows: raise ValueError(f"impact_summary: the population has no variant besides the baseline {base!r}" + ('' if other is None else f" and other ({other!r})"))
     df = pd.DataFrame.from_dict(rows, orient='index').rename_axis('variant')
     df.attrs.update(alpha=alpha, correction=None if correction is None else str(correction))
     return df
@@ -439,6 +623,20 @@ def _preds_probs(name, a):
     if a.ndim == 2 and np.issubdtype(a.dtype, np.integer): return a,None
     raise ValueError(f"{name} must be predicted classes [models, examples] (integers) or probabilities [models, examples, classes] (floats), got {a.dtype} of shape {a.shape}")
 
+def _check_distinct(learners:dict):
+    "A `ValueError` when one Learner, or one model, is given twice: a population needs models trained independently, one per seed."
+    seen = {}
+    for name,ls in learners.items():
+        for i,l in enumerate(ls):
+            for key,what in ((id(l), 'Learner'), (id(l.model), 'model')):
+                if key in seen:
+                    (n0,i0),here = seen[key],f"{name}[{i}]" if len(ls) > 1 else name
+                    there = f"{n0}[{i0}]" if len(learners[n0]) > 1 else n0
+                    why = ("the baseline and the compressed population would be the same models" if n0 != name else
+                           "the population would hold identical models, and every t-test would have no spread on that side")
+                    raise ValueError(f"{here} is the same {what} as {there}: {why}. Give one Learner per seed, each with a model of its own (trained independently)")
+                seen[key] = (name, i)
+
 class CompressionInterpretation:
     "What compression changed, and for whom: the bias chapter's analyses of one baseline and one compressed population, in the mould of fastai's `ClassificationInterpretation`."
     def __init__(self,
@@ -456,12 +654,13 @@ class CompressionInterpretation:
             ExampleSource(data).check_population(pop, items)   # a `ValueError` now (data of another kind, size or order), not wrong pictures later
         store_attr('pop,base,comp,data')
         self.items = np.asarray(_items(pop) if items is None else items)   # what each example is: `pop.items` unless given
+        self._given = items   # only items given say what the examples are: `resolve_groups` refuses to guess for positions 0..n-1
         self.meta = meta if meta is not None or not _is_df(getattr(data, 'meta', None)) else data.meta
         self.groups = None if groups is None else self._resolve(groups, meta)
 
     def _resolve(self, groups, meta):
         "`groups` as an array, read from `meta` if given, else from the interpretation's `meta` when `groups` is a column name."
-        return resolve_groups(self.pop, groups, meta if meta is not None or not isinstance(groups, str) else self.meta, self.items)
+        return resolve_groups(self.pop, groups, meta if meta is not None or not isinstance(groups, str) else self.meta, self._given)
 
     def __repr__(self): return f"{type(self).__name__}: {self.comp!r} against {self.base!r}, {self.pop!r}"
 
@@ -473,9 +672,10 @@ class CompressionInterpretation:
         groups=None, # group of each example, in any form `resolve_groups` takes
         data=None, # what the population was evaluated on, for pictures (a `TeachingData` or fastai data)
         meta:pd.DataFrame|None=None, # metadata indexed by item, when `groups` names a column
+        items=None, # identity of each example, for `groups` (default: the population's, see `resolve_groups`)
     ) -> 'CompressionInterpretation':
         "Interpret a population made by `run_population` (or `Population.from_arrays`)."
-        return cls(pop, base, comp, groups, data, meta)
+        return cls(pop, base, comp, groups, data, meta, items)
 
     @classmethod
     def from_preds(cls,
@@ -500,7 +700,8 @@ class CompressionInterpretation:
         if n_classes is None and k is not None: n_classes = k
         probs = {nb: qb, nc: qc} if qb is not None and qc is not None else None
         pop = Population.from_arrays(targets, {nb: pb, nc: pc}, probs=probs, n_classes=n_classes, index=index, items=items)   # `pop.items`, as a run's
-        return cls(pop, nb, nc, groups, data, meta)
+        # index= or items= say what the examples are; without them they are positions, and groups that name examples are refused
+        return cls(pop, nb, nc, groups, data, meta, items=None if index is None and items is None else pop.items)
 
     @classmethod
     def from_learners(cls,
@@ -520,6 +721,7 @@ class CompressionInterpretation:
             ls = L(ls)
             if not len(ls) or not all(isinstance(l, Learner) for l in ls): raise ValueError(f"{name} must be a Learner or a non-empty list of Learners, got {ls!r}")
             learners[name] = ls
+        _check_distinct(learners)
         if dl is not None and getattr(dl, 'shuffle', False): raise ValueError("dl shuffles its examples, so every Learner would see another order: pass dl.new(shuffle=False)")
         def predict(learn):
             with learn.no_bar(): probs,targs = learn.get_preds(dl=dl) if dl is not None else learn.get_preds(ds_idx=1)
@@ -534,19 +736,50 @@ class CompressionInterpretation:
         # the items as `run_population` names them (`item_ids`), so that one metadata table serves both; a dl given is named
         # from the folder of the Learners' own data (their `path`, or the common parent of their files and the dl's)
         items = item_ids(first.dls, 1) if dl is None else item_ids(dl, root=_file_root(first.dls, [*first.dls.loaders, dl]))
-        index = items if items.dtype.kind == 'i' else None   # integer items (the teaching data's) are the examples' indices, as in a run
+        if _positions(items, len(items)): items = None          # a loader without items: positions, not identities
+        index = items if items is not None and items.dtype.kind == 'i' else None   # integer items (the teaching data's) are the examples' indices, as in a run
         return cls.from_preds(targets, np.stack([p for p,_ in out['base_learners']]), np.stack([p for p,_ in out['comp_learners']]),
                               groups, ifnone(data, src), meta, names=(nb, nc), index=index, items=items)
 
     def class_impact(self,
         alpha:float=0.05, # significance level, in (0, 1)
         correction:str|None='bh', # 'bh', 'by' or None, as in `class_impact`
-    ) -> pd.DataFrame:
-        "Per class: recalls, change in normalized recall, Welch's t-test and the adjusted p (`class_impact`)."
-        return class_impact(self.pop, self.base, self.comp, alpha, correction)
+    ) -> pd.DataFrame: # with a first column `name` where the data has class names
+        "Per class: recalls, change in normalized recall, Welch's t-test and the adjusted p (`class_impact`), with the class names of the data."
+        return class_impact(self.pop, self.base, self.comp, alpha, correction, self._vocab())
+
+    def _vocab(self):
+        "The data's class names, one per class, or None."
+        if self.data is None: return None
+        from compressbias.viz import ExampleSource
+        vocab = ExampleSource(self.data).vocab
+        return vocab if vocab is not None and len(vocab) == self.pop.n_classes else None
 
     def pies(self) -> pd.DataFrame: "Every example, flagged when its modal label changed (`pies`)."; return pies(self.pop, self.base, self.comp)
     def cie_scores(self) -> pd.DataFrame: "Every example's taxicab score, highest first (`cie_scores`)."; return cie_scores(self.pop, self.base, self.comp)
+
+    def pie_chance(self,
+        other:str|None=None, # a second population of the baseline in the same population, trained from other seeds (`pie_chance`)
+        pool:bool=False, # pool `other`'s models with the baseline's and split the pool (`other` trained by the same recipe)
+        n_models=None, # models on each side (default: those of the PIE count)
+        max_splits:int=1000, # every split counted up to this many, else this many random ones
+        seed:int=0, # seed of the random splits
+    ) -> PieChance:
+        "How many modal labels two populations of the baseline from disjoint seeds disagree on, as large as this PIE count's (`pie_chance`)."
+        return pie_chance(self.pop, self.base, self.comp, n_models, other, pool, max_splits, seed)
+
+    def pie_summary(self,
+        other:str|None=None, # a second population of the baseline, trained from other seeds
+        **kwargs # passed on to `pie_chance`: `pool`, `n_models`, `max_splits`, `seed`
+    ) -> pd.DataFrame: # rows PIE and non-PIE, with `expected_by_chance` and `chance_sd`
+        "The PIE count, each population's accuracy on PIEs and the rest, and the count seed noise alone gives (`pie_summary`); NaN and a warning where the baseline has too few models for it."
+        df = self.pies()
+        try: return pie_summary(df, self.pie_chance(other, **kwargs))
+        except _TooFew as e:   # the count stands; its chance level is missing, and the warning says what it needs
+            warnings.warn(f"{e}. The chance level (expected_by_chance) is NaN.", stacklevel=2)
+            res = pie_summary(df)
+            res['expected_by_chance'] = res['chance_sd'] = np.nan
+            return res
 
     def _groups(self, groups, meta):
         "The groups given here, else those given when the interpretation was made."
@@ -589,10 +822,8 @@ class CompressionInterpretation:
         **kwargs # passed on to `plot_class_impact` (`ax`, `highlight`, `colors`, `figsize`; `vocab` defaults to the data's)
     ):
         "Bars of each class's change in normalized recall, significant classes starred (`plot_class_impact`)."
-        from compressbias.viz import plot_class_impact, ExampleSource
-        if 'vocab' not in kwargs and self.data is not None:
-            vocab = ExampleSource(self.data).vocab
-            if vocab is not None and len(vocab) == self.pop.n_classes: kwargs['vocab'] = vocab
+        from compressbias.viz import plot_class_impact
+        if 'vocab' not in kwargs and self._vocab() is not None: kwargs['vocab'] = self._vocab()
         return plot_class_impact(self.class_impact(alpha, correction), **kwargs)
 
     def plot_top_pies(self,
@@ -621,12 +852,14 @@ def to_metricframe(
     variants:list|None=None, # the variants to include (default: all)
 ):
     "A Fairlearn `MetricFrame` over every model of `pop`: `groups` as the sensitive feature, variant and seed as control features."
-    try: from fairlearn.metrics import MetricFrame
-    except ImportError: raise ImportError('to_metricframe needs Fairlearn: pip install "compressbias[fairness]"') from None
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population (see Population.from_arrays for arrays), got {type(pop).__name__}")
     variants = pop.variants if variants is None else [check_choice('each of variants', v, pop.variants) for v in L(variants)]
     if not variants: raise ValueError(f"variants must name at least one of {pop.variants}")
+    # groups as plain values, one per example: an example without a group is refused here (MetricFrame rejects missing values
+    # since Fairlearn 0.15), and a Categorical's unused categories do not become groups of no example
     g = resolve_groups(pop, groups, meta)
+    try: from fairlearn.metrics import MetricFrame
+    except ImportError: raise ImportError('to_metricframe needs Fairlearn: pip install "compressbias[fairness]"') from None
     metrics = {'error': _error_rate} if metrics is None else metrics
     preds = [pop.preds(v) for v in variants]
     seeds = [s for v in variants for s in pop.seeds(v)]
