@@ -6,26 +6,40 @@ Docs: https://compressbias.github.io/compressbias/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #8dc3c509
 from __future__ import annotations
-import argparse, base64, html, inspect, io, os, platform, sys, time, warnings
-_LOADING = time.perf_counter()   # what torch and fastai take to load is part of the time a user waits: measured here
-from functools import partial, wraps
-from pathlib import Path
-import numpy as np, pandas as pd
-from scipy import stats
-from fastcore.docments import docments
-with warnings.catch_warnings():
-    # fastai's own modules script a few activations with torch.jit, which recent torch deprecates: a FutureWarning
-    # about fastai's code that a reader of the demo cannot act on (checked with torch 2.15, fastai 2.8.12)
-    warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
-    import compressbias
-    from compressbias.data import teaching_digits
-    from compressbias.prune import PruneCallback
-    from compressbias.quantize import QuantizeCallback, check_bits
-    from compressbias.core import check_number
-    from compressbias.population import (Population, run_population, train_run, digits_learner, one_cycle_fit, check_name,
-                                         run_name, load_run, variant_definition, fingerprint, _check_workers)
-    from compressbias.bias import class_impact, pies, pie_summary, group_errors, disparity, gap_summary, resolve_groups, adjust_p
-_LOAD_SECS = time.perf_counter() - _LOADING
+import os, sys
+
+def _loaded_by_command() -> bool:
+    "Whether this module is being loaded by the `compressbias-demo` command (pip's entry-point script), not imported by a user's code."
+    main = sys.modules.get('__main__')
+    name = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ''))[0]
+    return name == 'compressbias-demo' and bool(getattr(main, '__file__', None))
+
+try:   # Ctrl-C in the command's first seconds lands here, while torch and fastai load: the command then ends as an interrupted one does
+    import argparse, base64, errno, html, inspect, io, platform, time, uuid, warnings
+    _LOADING = time.perf_counter()   # what torch and fastai take to load is part of the time a user waits: measured here
+    from functools import partial, wraps
+    from pathlib import Path
+    import numpy as np, pandas as pd
+    from scipy import stats
+    from fastcore.docments import docments
+    with warnings.catch_warnings():
+        # fastai's own modules script a few activations with torch.jit, which recent torch deprecates: a FutureWarning
+        # about fastai's code that a reader of the demo cannot act on (checked with torch 2.15, fastai 2.8.12)
+        warnings.filterwarnings('ignore', message='.*torch.jit.script.*', category=FutureWarning)
+        import compressbias
+        from compressbias.data import teaching_digits
+        from compressbias.prune import PruneCallback
+        from compressbias.quantize import QuantizeCallback, check_bits
+        from compressbias.core import check_number
+        from compressbias.population import (Population, run_population, train_run, digits_learner, one_cycle_fit, check_name,
+                                             run_name, load_run, variant_definition, fingerprint, _check_workers)
+        from compressbias.bias import class_impact, pies, pie_summary, pie_chance, group_errors, disparity, gap_summary, resolve_groups, adjust_p
+    _LOAD_SECS = time.perf_counter() - _LOADING
+except KeyboardInterrupt:
+    if not _loaded_by_command(): raise   # a user's own import: their interrupt, as Python gives it
+    print(flush=True)   # as when a run is interrupted: end the terminal's line, then one line on stderr
+    print("compressbias-demo: interrupted while loading torch and fastai; nothing was trained or written.", file=sys.stderr, flush=True)
+    raise SystemExit(130) from None
 
 # %% auto #0
 __all__ = ['demo_variants', 'demo_folder', 'demo_study', 'class_directions', 'group_directions', 'demo_report', 'save_outputs',
@@ -48,6 +62,33 @@ def demo_variants(
 _LEARNER = partial(digits_learner, colored=True)
 _LR = 1e-2
 
+def _probe(folder:Path):
+    "Make `folder` if needed and write a small file in it (then remove it): an `OSError` now if it cannot take files (read-only, full), not after the training."
+    made = [p for p in (folder, *folder.parents) if not p.exists()]   # the folders this call makes, innermost first
+    probe = folder/f'.compressbias-demo-probe-{uuid.uuid4().hex}'
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(probe, os.O_WRONLY|os.O_CREAT|os.O_EXCL, 0o600)
+            try:
+                data = memoryview(bytes(4096))   # a block of data, flushed: a full disk refuses it here, not at close
+                while data: data = data[os.write(fd, data):]   # a write cut short (a file size limit) fails on the next one
+                os.fsync(fd)
+            finally: os.close(fd)
+        finally: probe.unlink(missing_ok=True)
+    except OSError:
+        for p in made:   # leave nothing behind: the folders this call made
+            try: p.rmdir()
+            except OSError: break
+        raise
+
+def _check_writable(name:str, folder:Path, what:str):
+    "`_probe(folder)`, its failure as a `ValueError` naming the option `name` and what the folder is for."
+    try: _probe(folder)
+    except OSError as e:
+        where = folder if not e.filename or Path(e.filename).name.startswith('.compressbias-demo-probe-') else e.filename   # the folder, not the probe's name
+        raise ValueError(f"{name} must be a folder the demo can write {what} to; writing in {where} failed: {e.strerror or e}") from None
+
 def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executor=None) -> dict:
     "Every option checked, before anything is printed or trained: a `ValueError` naming the first bad one."
     if not isinstance(out, (str, os.PathLike)): raise ValueError(f"out must be a folder (str or Path), got {out!r}")
@@ -58,6 +99,7 @@ def _options(out, seeds=5, sparsity=0.9, bits=4, epochs=6, workers=None, executo
     if workers is not None: workers = _check_workers(workers)   # run_population's own check, before anything is printed
     if executor is not None and not callable(getattr(executor, 'submit', None)):
         raise ValueError(f"executor must be a concurrent.futures.Executor (or have its submit), got {executor!r}")
+    _check_writable('out', Path(out), 'its report')   # last: a read-only or full folder is refused before anything is trained
     return dict(out=Path(out), seeds=seeds, variants=variants, epochs=epochs, workers=workers, executor=executor,
                 sparsity=float(sparsity), bits=int(bits))
 
@@ -80,11 +122,18 @@ def _sound(fn:Path, fp:str) -> bool:
     except ValueError: return False
     return rec.get('fingerprint') == fp
 
+_BASE = 'dense'   # the baseline variant, of which the demo trains twice the seeds: the others' are the chance level of the PIE counts
+
+def _all_runs(o:dict) -> list:
+    "Every (variant, seed) the demo needs: seeds 0 to `seeds`-1 of each variant, seed by seed, then as many more seeds of the baseline."
+    # seed by seed: an interrupted study has whole seeds; the baseline's other seeds are what two dense populations disagree on by seed noise alone
+    return [(v,s) for s in range(o['seeds']) for v in o['variants']] + [(_BASE, s) for s in range(o['seeds'], 2*o['seeds'])]
+
 def _plan(o:dict) -> dict:
     "What the study needs: its folder, the runs to reuse and those to train (seed by seed), and the other studies left alone."
     folder,fit = demo_folder(o['out'], o['epochs']),one_cycle_fit(o['epochs'], _LR)
     fps = {v: fingerprint(variant_definition(_LEARNER, cbs, fit)) for v,cbs in o['variants'].items()}
-    runs = [(v,s) for s in range(o['seeds']) for v in o['variants']]   # seed by seed: an interrupted study has whole seeds
+    runs = _all_runs(o)
     reuse = [r for r in runs if _sound(folder/run_name(*r), fps[r[0]])]
     root = o['out']/'runs'
     others = sorted(p.name for p in root.iterdir() if p.is_dir() and p != folder) if root.is_dir() else []
@@ -97,7 +146,8 @@ def _announce(o:dict, plan:dict) -> list:
     "What the demo is about to do, in a few lines."
     v = list(o['variants'])
     lines = [f"compressbias-demo: {', '.join(v[:-1])} and {v[-1]} populations of digits_cnn on the colored digits, "
-             f"{_count(o['seeds'], 'seed')} each, {_count(o['epochs'], 'epoch')} per model.",
+             f"{_count(o['seeds'], 'seed')} each, {_count(o['epochs'], 'epoch')} per model, and {o['seeds']} more {_BASE} models "
+             f"(seeds {o['seeds']} to {2*o['seeds']-1}) for the chance level of the PIE counts.",
              f"Study folder: {plan['folder']}"]
     if plan['others'] or plan['old']:
         lines.append(f"  (runs made with other settings are kept apart and not used: {', '.join(plan['others']) or 'no other study'} in {o['out']/'runs'}"
@@ -121,18 +171,20 @@ def _train_here(o, plan):
         rec,_ = load_run(fn)
         print(f"{time.perf_counter()-start:.1f} s, top-1 {rec['accuracy']:.1%}", flush=True)
 
-def _only_seeds(pop:Population, seeds:list) -> Population:
-    "The models of `pop` with these seeds (its folder may hold more, from an earlier call with more seeds)."
-    keep = pop.runs.seed.isin(seeds).to_numpy()
+def _only_seeds(pop:Population, seeds:list, variants:list|None=None) -> Population:
+    "The models of `pop` with these seeds (its folder may hold more, from an earlier call with more seeds), of these `variants` (default: all)."
+    variants = pop.variants if variants is None else variants
+    keep = (pop.runs.seed.isin(seeds) & pop.runs.variant.isin(variants)).to_numpy()
     if keep.all(): return pop
-    sel = {v: np.isin(pop.seeds(v), seeds) for v in pop.variants}
+    sel = {v: np.isin(pop.seeds(v), seeds) for v in variants}
     sub = Population.from_arrays(pop.targets, {v: pop.preds(v)[m] for v,m in sel.items()}, probs={v: pop.probs(v)[m] for v,m in sel.items()},
                                  n_classes=pop.n_classes, index=pop.index)
     sub.runs,sub.path = pop.runs[keep].reset_index(drop=True),pop.path   # the records of the models kept, in the same order
     return sub
 
-def _study(o:dict, plan:dict) -> Population:
-    "Train what `plan` says is missing, then load the study (run_population checks every run's definition) with the seeds asked for."
+def _study(o:dict, plan:dict) -> tuple:
+    "Train what `plan` says is missing, then load the study (run_population checks every run's definition): the seeds asked for, and the baseline's others."
+    if plan['train']: _check_writable('out', plan['folder'], 'its runs')   # a read-only runs folder is refused before the first run, not after it
     kw = {}
     if o['executor'] is not None: kw['executor'] = o['executor']
     if o['workers'] is not None: kw['workers'] = o['workers']
@@ -144,9 +196,13 @@ def _study(o:dict, plan:dict) -> Population:
         try: pop = Population(plan['folder'], variants=list(o['variants']))
         except ValueError: pass   # a damaged file of a seed not asked for: run_population sets it aside
     # run_population trains the rest (on its workers or the executor, with its progress bar), waits for another process's runs,
-    # and checks every run's definition
-    if pop is None: pop = run_population(_LEARNER, o['variants'], seeds=range(o['seeds']), path=plan['folder'], fit=plan['fit'], **kw)
-    return _only_seeds(pop, list(range(o['seeds'])))
+    # and checks every run's definition: the study, then the baseline's other seeds
+    S = o['seeds']
+    if pop is None:
+        pop = run_population(_LEARNER, o['variants'], seeds=range(S), path=plan['folder'], fit=plan['fit'], **kw)
+        more = run_population(_LEARNER, {_BASE: o['variants'][_BASE]}, seeds=range(S, 2*S), path=plan['folder'], fit=plan['fit'], **kw)
+    else: more = pop
+    return _only_seeds(pop, list(range(S))),_only_seeds(more, list(range(S, 2*S)), [_BASE])
 
 def demo_study(
     out:Path|str, # the demo's folder; the runs go to a study folder of their settings in `out/runs` (see `demo_folder`)
@@ -157,11 +213,11 @@ def demo_study(
     executor=None, # a `concurrent.futures.Executor` to train on, or None
     workers:int|str|None=None, # runs trained side by side, passed to `run_population`: None or 1 here, one after another; n processes; 'auto'
 ) -> Population: # the models of seeds 0 to `seeds`-1, and only those
-    "Train (or resume) the demo's populations, saying which runs it reuses and which it trains, and return the seeds asked for."
+    "Train (or resume) the demo's populations and as many more seeds of the baseline (their chance level), saying which runs it reuses and which it trains, and return the seeds asked for."
     o = _options(out, seeds, sparsity, bits, epochs, workers, executor)
     plan = _plan(o)
     print('\n'.join(_announce(o, plan)), flush=True)
-    return _study(o, plan)
+    return _study(o, plan)[0]
 
 # %% ../nbs/08_cli.ipynb #74b3a40e
 _TOL = 0.0005   # a change under 0.05 points prints as 0.0 points: the report calls it no change
@@ -269,6 +325,11 @@ def _p(x:float) -> str: return 'no test' if np.isnan(x) else ('< 0.0001' if x < 
 def _p_is(name:str, x:float) -> str: return f'no {name}' if np.isnan(x) else (f'{name} < 0.0001' if x < 1e-4 else f'{name} = {x:.2g}')
 def _spts(x:float) -> str: return f'{x*100:+.1f}'
 def _ci(lo:float, hi:float) -> str: return f'[{lo*100:+.1f}, {hi*100:+.1f}]'
+def _unadjusted(a:dict) -> str:
+    "How many classes the unadjusted p would flag, and how many chance alone would: '2 with p < 0.05 before the adjustment, 0.5 expected by chance'."
+    if not a.get('correction'): return f"{a['expected_by_chance']:.2g} expected by chance"
+    return f"{a['n_impacted_raw']} with p < {a['alpha']:g} before the adjustment, {a['expected_by_chance']:.2g} expected by chance"
+
 def _sig_rule(a:dict) -> str:
     return f"{a['correction'].upper()}-adjusted p < {a['alpha']:g}" if a.get('correction') else f"p < {a['alpha']:g}"
 
@@ -276,15 +337,17 @@ _MEANING = [
     "How to read this report:",
     "  top-1: the share of test examples a model gets right, averaged over a population's models; every change is in points (1 point = 1% of the examples).",
     "  Normalized recall: a class's recall minus its population's top-1, so a class that only falls with the average does not count as impacted.",
-    "  Harmed: a class whose normalized recall fell (it lost more than top-1), a group whose error rose more than the average example's (a positive excess change).",
-    "  Spared: the opposite; a class can be spared with its recall unchanged, when top-1 fell around it.",
+    "  Harmed: a class whose normalized recall fell significantly (it lost more than top-1), a group whose error rose significantly more than the average example's (a positive excess change).",
+    "  Spared: the opposite, significantly; a class can be spared with its recall unchanged, when top-1 fell around it. A change that is not significant is neither.",
     "  Tests: Welch's t-test across the models of the two populations, p adjusted by Benjamini-Hochberg over the classes (or groups) tested.",
-    "  PIE (pruning identified exemplar): a test example whose majority label over the models changes under compression."]
+    "  PIE (pruning identified exemplar): a test example whose majority label over the models changes under compression. Seed noise alone changes some:",
+    "    two populations of the baseline from disjoint seeds, as large as the count's, disagree on that many; a PIE count is a change only above every such pair."]
 
 def _summary_table(summary) -> pd.DataFrame:
     "The populations' summary, for reading: top-1 in percent, its spread across models in points."
     show = pd.DataFrame({'models': summary.models, 'top-1': summary.accuracy.map('{:.1%}'.format),
                          'spread (std, points)': (summary.accuracy_std*100).map('{:.1f}'.format)})
+    if 'top1_p' in summary: show['p (top-1 against the baseline)'] = [_p(p) if np.isfinite(p) else '-' for p in summary.top1_p]
     if 'sparsity' in summary: show['zero weights'],show['bits'] = summary.sparsity.map('{:.1%}'.format),summary.bits
     return show
 
@@ -307,7 +370,7 @@ def _class_lines(cd) -> list:
     a = cd.attrs
     hit = cd[cd.significant]
     head = (f"  Classes: {len(hit)} of {len(cd)} changed significantly" if len(hit) else "  Classes: none changed significantly")
-    head += f" ({_sig_rule(a)}; {a['n_impacted_raw']} on raw p, {a['expected_by_chance']:.1f} expected by chance)"
+    head += f" ({_sig_rule(a)}; {_unadjusted(a)})"
     untested = int(cd.p.isna().sum())
     if untested: head += f"; {untested} not tested (every model has the same recall in both populations)"
     lines = [head + (':' if len(hit) else '.')]
@@ -316,7 +379,7 @@ def _class_lines(cd) -> list:
     if not len(hit):
         moved = cd.dropna(subset=['p']).reindex(cd.change.abs().sort_values(ascending=False).index).dropna(subset=['p']).head(2)
         for c,r in moved.iterrows():
-            lines.append(f"    largest move, not significant: {r.direction} class {c}: {r.reading}; normalized recall {_spts(r.change)} points, {_p_is('adjusted p', r.p_adj)}")
+            lines.append(f"    largest move, not significant: class {c}: {r.reading}; normalized recall {_spts(r.change)} points, {_p_is('adjusted p', r.p_adj)}")
     return lines
 
 def _group_lines(gd, gap) -> list:
@@ -324,33 +387,120 @@ def _group_lines(gd, gap) -> list:
     lines = [f"  Groups (excess: a group's error change beyond the average example's; {a['confidence']:.0%} t-intervals across models, {_sig_rule(a)}):"]
     for g,r in gd.sort_values('excess', ascending=False).iterrows():
         rel = f", {r.relative_change:+.0%} relative" if np.isfinite(r.relative_change) else ''
-        sig = 'significant' if r.significant else ('no test' if np.isnan(r.p) else 'not significant')
-        lines.append(f"    {r.direction} ({sig}) {g} ({r.examples} examples): {r.reading}; change {_spts(r.change)} {_ci(r.change_low, r.change_high)} points{rel}; "
+        sig = f"{r.direction} (significant)" if r.significant else ('no test:' if np.isnan(r.p) else 'not significant:')
+        lines.append(f"    {sig} {g} ({r.examples} examples): {r.reading}; change {_spts(r.change)} {_ci(r.change_low, r.change_high)} points{rel}; "
                      f"excess {_spts(r.excess)} {_ci(r.excess_low, r.excess_high)} points, {_p_is('p', r.p)}, {_p_is('adjusted p', r.p_adj)}")
     g = gap.loc['gap']
     lines.append(f"  Gap between the groups' errors (highest - lowest): {g.base*100:.1f} -> {g.comp*100:.1f} points ({_spts(g.change)} {_ci(g.change_low, g.change_high)})")
     return lines
 
-def _pie_line(pi, base) -> str:
+def _pie_groups(pi) -> str:
+    "Which groups the PIEs belong to, in words: 'of them, 19 are conflicting examples and 4 aligned (of 269 and 271 in the test set)'."
+    if 'group' not in pi or not pi.pie.any(): return ''
+    every = pi.group.value_counts()
+    k = pi.group[pi.pie].value_counts().reindex(every.index, fill_value=0).sort_values(ascending=False, kind='stable')
+    names = [f"{n} {'is' if n == 1 else 'are'} {g} examples" if i == 0 else f"{n} {g}" for i,(g,n) in enumerate(k.items())]
+    return f"; of them, {' and '.join(names) if len(names) < 3 else ', '.join(names[:-1]) + ' and ' + names[-1]} (of {' and '.join(str(every[g]) for g in k.index)} in the test set)"
+
+def _pie_chance(pop, base:str, comp:str, more) -> pd.DataFrame|None:
+    "The chance level of `comp`'s PIE count as a one-row table: `base`'s models pooled with `more`'s (other seeds of it), split into disjoint populations of the count's sizes (`pie_chance`); None without enough of them."
+    if more is None or base not in more.variants: return None
+    if not np.array_equal(more.targets, pop.targets) or list(more.index) != list(pop.index):
+        raise ValueError("more must hold models of the baseline evaluated on the same examples as pop's (the same targets and index)")
+    v = {base: base, comp: comp, 'more': base}
+    both = Population.from_arrays(pop.targets, {k: (more if k == 'more' else pop).preds(b) for k,b in v.items()},
+                                  probs={k: (more if k == 'more' else pop).probs(b) for k,b in v.items()}, n_classes=pop.n_classes, index=pop.index)
+    try: ch = pie_chance(both, base, comp, other='more', pool=True)
+    except ValueError: return None   # too few models of the baseline for populations of the count's sizes
+    return pd.DataFrame(dict(baseline=base, pies=ch.pies, expected_by_chance=ch.count, chance_sd=ch.std, chance_low=ch.low, chance_high=ch.high, clears=ch.clears,
+                             models_per_side=ch.sizes[0], pooled_models=len(pop.preds(base)) + len(more.preds(base)), splits=ch.n_splits),
+                        index=pd.Index([comp], name='variant'))
+
+def _chance_words(ch) -> str:
+    "'seed noise alone gives 24.1 (18 to 31 over 126 splits of 10 dense models into two populations of 5): no more than seed noise gives, not a change'."
+    if ch is None: return "no chance level (it needs as many more models of the baseline, from other seeds): the count alone is not a change"
+    r = ch.iloc[0]
+    return (f"seed noise alone gives {r.expected_by_chance:.1f} ({r.chance_low:g} to {r.chance_high:g} over {r.splits} splits of {r.pooled_models} "
+            f"{r.baseline} models into two populations of {r.models_per_side}): "
+            + ("more than any of them, a change" if r.clears else "no more than seed noise gives, not a change"))
+
+def _pie_line(pi, base, ch=None) -> str:
     s = pie_summary(pi)
     n = s.examples['PIE']
     if not n: return f"  PIEs (test examples whose majority label changed): none of {len(pi)}."
-    return (f"  PIEs (test examples whose majority label changed): {n} of {len(pi)}; the {base} models are right on "
+    return (f"  PIEs (test examples whose majority label changed): {n} of {len(pi)}; {_chance_words(ch)}{_pie_groups(pi)}; the {base} models are right on "
             f"{s.acc_base['PIE']:.1%} of them and on {s.acc_base['non-PIE']:.1%} of the rest.")
 
-def _compare(pop, meta, base, comp, acc):
-    "The tables and the report's lines for one compressed variant against the baseline (`acc`: mean top-1 per variant)."
+def _compare(pop, meta, base, comp, acc, more=None):
+    "The tables and the report's lines for one compressed variant against the baseline (`acc`: mean top-1 per variant; `more`: other seeds of the baseline)."
     cd = class_directions(class_impact(pop, base, comp))
     gd = group_directions(pop, base, comp, meta.group)
     gap,pi = gap_summary(gd),pies(pop, base, comp)
+    pi['group'] = meta.group.to_numpy()   # each example's group beside its PIE flag: pies_<variant>.csv says which PIEs are conflicting
     lines = [f"{comp} against {base}: top-1 {acc[base]:.1%} -> {acc[comp]:.1%} ({_spts(acc[comp]-acc[base])} points)"]
-    lines += _class_lines(cd) + _group_lines(gd, gap) + [_pie_line(pi, base)]
-    return {f'class_impact_{comp}': cd, f'group_impact_{comp}': gd, f'gap_{comp}': gap, f'pies_{comp}': pi}, lines
+    ch = _pie_chance(pop, base, comp, more)
+    lines += _class_lines(cd) + _group_lines(gd, gap) + [_pie_line(pi, base, ch)]
+    return {f'class_impact_{comp}': cd, f'group_impact_{comp}': gd, f'gap_{comp}': gap, f'pies_{comp}': pi,
+            **({f'pie_chance_{comp}': ch} if ch is not None else {})}, lines
+
+def _top1_p(pop, base:str) -> pd.Series:
+    "Welch's p of each variant's top-1 against the baseline's, across the models (NaN for the baseline, and where no model differs from another)."
+    a = {v: np.round(pop.accuracy(v), 9) for v in pop.variants}
+    p = {}
+    for v in pop.variants:
+        x,y = a[v],a[base]
+        if v == base or len(x) < 2 or len(y) < 2 or (np.ptp(x) == 0 and np.ptp(y) == 0): p[v] = np.nan; continue
+        p[v] = stats.ttest_ind_from_stats(x.mean(), x.std(ddof=1), len(x), y.mean(), y.std(ddof=1), len(y), equal_var=False).pvalue
+    return pd.Series(p, name='top1_p')
+
+def _top1_finding(comp, base, summary) -> str:
+    "'prune90 costs 7.8 points of top-1 (78.0% -> 70.2%; measurable: p < 0.0001)'."
+    acc,p,n = summary.accuracy,summary.top1_p[comp],int(summary.models.min())
+    d = acc[comp] - acc[base]
+    what = (f"leaves top-1 at {acc[base]:.1%}" if abs(d) < _TOL else
+            f"{'costs' if d < 0 else 'adds'} {_pts(d)} of top-1 ({acc[base]:.1%} -> {acc[comp]:.1%}")
+    if np.isnan(p): test = 'no test: every model scores the same'
+    elif p < 0.05: test = f"measurable: {_p_is('p', p)}"
+    else: test = f"not measurable with {n} models per variant: {_p_is('p', p)}"
+    return f"{comp} {what}" + (f" ({test})" if abs(d) < _TOL else f"; {test})")
+
+def _group_finding(cd, gd) -> str:
+    "Who pays: the group that pays significantly more than the average example, else the classes that lose significantly more than top-1, else no one."
+    harmed = gd[gd.significant & (gd.excess > 0)].sort_values('excess', ascending=False)
+    if len(harmed):
+        g,r = next(harmed.iterrows())
+        s = f"the {g} examples pay for it: their {_moved(r.change, 'error')}, {_pts(r.excess)} more than the average example's (significant)"
+        spared = gd[gd.significant & (gd.excess < 0)]
+        return s + ''.join(f"; the {h} examples' error " + ('did not move' if abs(q.change) < _TOL else _moved(q.change, 'error')[len('error '):])
+                           for h,q in spared.iterrows())
+    hit = cd[cd.significant & (cd.change < 0)]
+    if len(hit): return f"{'class' if len(hit) == 1 else f'{len(hit)} classes'} {', '.join(map(str, hit.index))} {'loses' if len(hit) == 1 else 'lose'} significantly more than top-1, while no group pays significantly more than the average example"
+    return "no group or class pays significantly more than the average"
+
+def _pie_finding(pi, ch) -> str:
+    "'; its 23 PIEs are no more than seed noise alone gives (24.1)'."
+    n = int(pi.pie.sum())
+    if not n: return "; it changes no majority label (no PIE)"
+    its = f"; its {n} PIEs are" if n != 1 else "; its one PIE is"
+    if ch is None: return f"{its} not compared with seed noise (no chance level)"
+    r = ch.iloc[0]
+    return f"{its} {'more' if r.clears else 'no more'} than seed noise alone gives (on average {r.expected_by_chance:.1f}, at most {r.chance_high:g})"
+
+def _headline(tables:dict, base:str) -> list:
+    "The finding first, one sentence per compressed variant: what top-1 lost and whether that is measurable, and who pays."
+    comps = [n[len('class_impact_'):] for n in tables if n.startswith('class_impact_')]
+    summary = tables['summary']
+    return [f"{_top1_finding(c, base, summary)}, and {_group_finding(tables[f'class_impact_{c}'], tables[f'group_impact_{c}'])}"
+            f"{_pie_finding(tables[f'pies_{c}'], tables.get(f'pie_chance_{c}'))}." for c in comps]
+
+def _headline_lines(tables:dict, base:str) -> list:
+    return ['In short:'] + [f'  {s}' for s in _headline(tables, base)]
 
 def demo_report(
     pop:Population, # the study
     meta:pd.DataFrame, # the data's `meta` (for the groups)
     base:str='dense', # the baseline variant
+    more:Population|None=None, # more models of `base` from other seeds than `pop`'s, as many: the chance level of each PIE count (`pie_chance`)
 ) -> tuple: # (report text, {name: DataFrame})
     "The demo's report: what each compressed variant changed against the baseline, harmed and spared classes and groups in points with their tests, and the tables behind it."
     if not isinstance(pop, Population): raise ValueError(f"pop must be a Population, got {type(pop).__name__}")
@@ -358,24 +508,37 @@ def demo_report(
     missing = pd.Index(pop.index).difference(meta.index)
     if len(missing): raise ValueError(f"meta has no row for {len(missing)} of the population's examples (e.g. {missing[0]}): the meta of another data set?")
     if not isinstance(base, str) or base not in pop.variants: raise ValueError(f"base must be one of the population's variants {pop.variants}, got {base!r}")
+    if more is not None and (not isinstance(more, Population) or base not in more.variants):
+        raise ValueError(f"more must be a Population with models of {base!r} from other seeds (the chance level of the PIE counts), or None; got {more!r:.80}")
     summary = pop.summary()
+    summary['top1_p'] = _top1_p(pop, base)
     tables,lines = {'summary': summary},_MEANING + [''] + _summary_lines(summary, len(pop.targets)) + ['']
     for comp in [v for v in pop.variants if v != base]:
-        t,l = _compare(pop, meta.loc[pop.index], base, comp, summary.accuracy)
+        t,l = _compare(pop, meta.loc[pop.index], base, comp, summary.accuracy, more)
         tables.update(t); lines += l + ['']
+    lines = _headline_lines(tables, base) + [''] + lines   # the finding first, then how to read the rest
     return '\n'.join(lines).rstrip() + '\n', tables
 
 # %% ../nbs/08_cli.ipynb #5888131b
-_HARMED,_SPARED = 'tab:red','tab:blue'
+_HARMED,_SPARED,_NEITHER = 'tab:red','tab:blue','tab:gray'
+
+def _fill(direction:str, significant:bool) -> str:
+    "A bar's color: red if significantly harmed, blue if significantly spared, gray if not significant (its direction is then seed noise)."
+    return {'harmed': _HARMED, 'spared': _SPARED}.get(direction, _NEITHER) if significant else _NEITHER
+
+def _direction_keys(a:dict, harmed:str, spared:str) -> list:
+    "Legend entries for bars colored by `_fill`."
+    from matplotlib.patches import Patch
+    return [Patch(color=_HARMED, label=f'harmed: {harmed}'), Patch(color=_SPARED, label=f'spared: {spared}'),
+            Patch(color=_NEITHER, label='gray: not significant, either way')]
 
 def _plot_excess(gd:pd.DataFrame, ax):
     "Each group's excess error change in points with its interval, red where the group pays more than the average example, blue where less."
     from matplotlib.patches import Patch
     from compressbias.viz import _points_axis
     x,ex = np.arange(len(gd)),gd.excess.to_numpy(float)
-    bars = ax.bar(x, ex, .6, color=[_HARMED if v > 0 else _SPARED for v in ex])
-    for b,s in zip(bars, gd.significant.to_numpy(bool)):
-        if s: b.set(hatch='///', edgecolor='black', linewidth=.8)
+    sig = gd.significant.to_numpy(bool)
+    ax.bar(x, ex, .6, color=[_fill(d, s) for d,s in zip(gd.direction, sig)])   # colored only where significant: a gray bar's sign is noise
     ax.errorbar(x, ex, yerr=np.stack([ex - gd.excess_low, gd.excess_high - ex]).clip(0), fmt='none', ecolor='black', capsize=4, linewidth=1)
     ax.axhline(0, color='black', linewidth=.8)
     ax.set_xticks(x, [f'{g}\n(n={n})' for g,n in zip(gd.index, gd.examples)])
@@ -385,9 +548,8 @@ def _plot_excess(gd:pd.DataFrame, ax):
     ax.set_title(f"{a['comp']} vs {a['base']}: excess error change by group\n"
                  f"(the group's change beyond the overall {_spts(a['overall_change'])} points)")
     from matplotlib.lines import Line2D
-    ax.legend(handles=[Patch(color=_HARMED, label='harmed: pays more than average'), Patch(color=_SPARED, label='spared: pays less'),
-                       Patch(facecolor='white', edgecolor='black', hatch='///', label=f'significant ({_sig_rule(a)})'),
-                       Line2D([], [], color='black', marker='|', linestyle='', markersize=10, label=f"{a['confidence']:.0%} interval across models")],
+    ax.legend(handles=_direction_keys(a, f'pays significantly more than average ({_sig_rule(a)})', 'pays significantly less')
+                      + [Line2D([], [], color='black', marker='|', linestyle='', markersize=10, label=f"{a['confidence']:.0%} interval across models")],
               fontsize='small', loc='upper center', bbox_to_anchor=(.5, -.22), ncols=2, frameon=False)
     ax.margins(y=.2)
     return ax
@@ -398,9 +560,22 @@ def _figure(*size):
     return Figure(figsize=size, layout='constrained')
 
 def _fig_classes(cd, vocab=None):
+    "`plot_class_impact` by direction, with only the significant classes in color: a gray bar's direction is seed noise, and the title counts what is colored."
     from compressbias.viz import plot_class_impact
     fig = _figure(8, 3.8)
-    plot_class_impact(cd, ax=fig.subplots(), color_by='direction', vocab=vocab)
+    ax = plot_class_impact(cd, ax=fig.subplots(), color_by='direction', vocab=vocab)
+    sig = cd.significant.to_numpy(bool)
+    for b,d,s in zip(ax.patches, cd.direction, sig): b.set_facecolor(_fill(d, s))
+    a = cd.attrs
+    keys = _direction_keys(a, f'fell significantly relative to top-1 ({_sig_rule(a)}, starred)' if 'alpha' in a else 'fell significantly relative to top-1 (starred)',
+                           'rose significantly relative to top-1')
+    ticks = {'recall_base', 'recall_comp'} <= set(cd.columns)   # plot_class_impact then drew each class's recall change as a tick, its last line
+    ax.legend(handles=keys + [ax.lines[-1]] * ticks, fontsize='small', loc='upper center', bbox_to_anchor=(.5, -.2), ncols=2, frameon=False)
+    ch = cd.change.to_numpy(float)
+    pair = f"{a['comp']} vs {a['base']}: " if {'base', 'comp'} <= set(a) else ''
+    rule = f"\n({_sig_rule(a)}; {_unadjusted(a)})" if {'alpha', 'n_impacted_raw', 'expected_by_chance'} <= set(a) else ''
+    ax.set_title(f"{pair}{int(sig.sum())} of {len(cd)} classes changed significantly: {int((sig & (ch < 0)).sum())} harmed (red), "
+                 f"{int((sig & (ch > 0)).sum())} spared (blue){rule}")
     return fig
 
 def _fig_groups(gd):
@@ -421,16 +596,26 @@ def _fig_pies(pop, data, base, comp, k=16):
     if not len(top): return None,0
     ncols = min(8, len(top)); nrows = -(-len(top)//ncols)
     fig = _figure(1.3*ncols, 1.9*nrows + .9)
-    show_examples(data, top.index.tolist(), preds={base: top.modal_base, comp: top.modal_comp}, axs=fig.subplots(nrows, ncols, squeeze=False), max_n=k)
-    n = int((cs.modal_base != cs.modal_comp).sum())
-    fig.suptitle(f"{comp} vs {base}: the {len(top)} PIEs (of {n}) whose votes moved most\n"
-                 f"each titled: true class / {base} majority label / {comp} majority label", fontsize='medium')
-    if _is_digits(data):   # the colors carry the groups: the key gives each class's training color
-        from matplotlib.patches import Patch
+    axs = fig.subplots(nrows, ncols, squeeze=False)
+    show_examples(data, top.index.tolist(), preds={base: top.modal_base, comp: top.modal_comp}, axs=axs, max_n=k)
+    pie = cs.modal_base != cs.modal_comp
+    n = int(pie.sum())
+    title = f"{comp} vs {base}: the {len(top)} PIEs (of {n}) whose votes moved most"
+    if _is_digits(data):   # the colors carry the groups: say how many PIEs are conflicting, frame them, and give each class's training color
+        from matplotlib.patches import Patch, Rectangle
         from compressbias.data import DIGIT_COLORS
-        fig.legend(handles=[Patch(color=rgb, label=str(c)) for c,rgb in enumerate(DIGIT_COLORS.values())], loc='outside lower center',
-                   ncols=len(DIGIT_COLORS), fontsize='small', frameon=False, handlelength=1.2,
-                   title="each class's training color: a digit in its class's color is aligned, in any other color conflicting", title_fontsize='small')
+        g = data.meta.group.astype(str)
+        conflicting = (g.loc[top.index] == 'conflicting').to_numpy()
+        for ax,c in zip(axs.flat, conflicting):
+            if c: ax.add_patch(Rectangle((-.04, -.04), 1.08, 1.08, transform=ax.transAxes, fill=False, edgecolor='black', linewidth=2.5, clip_on=False))
+        n_all = int((g.loc[cs.index[pie]] == 'conflicting').sum())
+        title += (f"\n{int(conflicting.sum())} of these {len(top)} are conflicting (framed: a color other than their class's); "
+                  f"of all {n} PIEs, {n_all}")
+        fig.legend(handles=[Patch(color=rgb, label=str(c)) for c,rgb in enumerate(DIGIT_COLORS.values())]
+                           + [Patch(facecolor='white', edgecolor='black', linewidth=2.5, label='conflicting')], loc='outside lower center',
+                   ncols=len(DIGIT_COLORS)+1, fontsize='small', frameon=False, handlelength=1.2,
+                   title="each class's training color: a digit in its class's color is aligned, in any other color conflicting (framed)", title_fontsize='small')
+    fig.suptitle(title + f"\neach titled: true class / {base} majority label / {comp} majority label", fontsize='medium')
     return fig,len(top)
 
 def _is_digits(data) -> bool:
@@ -446,19 +631,23 @@ def _captions(tables:dict, base:str) -> dict:
         cd,gd,pi = tables[name],tables.get(f'group_impact_{comp}'),tables.get(f'pies_{comp}')
         sig = _sig_rule(cd.attrs) if 'alpha' in cd.attrs else 'p < 0.05'
         caps[f'classes_{comp}.png'] = (
-            f"Each class's change in normalized recall under {comp}, in points. Red bars lost more than top-1 (harmed), blue bars less (spared); "
-            f"hatched, starred bars are significant ({sig}). The black tick is the class's own recall change: a blue bar with its tick at 0 is a class "
-            f"that did not move while the average fell. Look for hatched red bars: the classes {comp} costs most.")
+            f"Each class's change in normalized recall under {comp}, in points. Only the significant classes ({sig}, starred) are in color: red lost more "
+            f"than top-1 (harmed), blue less (spared); a gray bar changed within what the seeds alone move, whichever way it points. The black tick is the "
+            f"class's own recall change: a blue bar with its tick at 0 is a class that did not move while the average fell. Look for red bars: the classes {comp} costs most.")
         if gd is not None and 'excess' in gd:
             caps[f'groups_{comp}.png'] = (
                 f"Left: each group's error under {base} and {comp}, with {gd.attrs['confidence']:.0%} intervals across models; the change above each pair is in "
                 f"points, then relative to {base}'s error. Right: the excess change, what each group pays beyond the average example, with its interval. "
-                f"Look at the right panel: a red bar whose interval stays above 0 is a group that {comp} singles out.")
+                f"Look at the right panel: a red bar (significant) is a group that {comp} singles out; gray bars are not significant.")
         if pi is not None and 'pie' in pi and pi.pie.any():
+            n = int(pi.pie.sum())
             caps[f'pies_{comp}.png'] = (
-                f"The PIEs of {comp} whose votes moved most ({min(16, int(pi.pie.sum()))} of {int(pi.pie.sum())}), each titled with its true class and the majority label of "
-                f"the {base} and the {comp} models. A digit wears its class's training color when it is aligned and another color when it is conflicting: "
-                f"look at how many PIEs wear an unusual color.")
+                f"The PIEs of {comp} whose votes moved most ({min(16, n)} of {n}), each titled with its true class and the majority label of "
+                f"the {base} and the {comp} models. A digit wears its class's training color when it is aligned and another color when it is conflicting "
+                f"(framed): look at how many tiles are framed."
+                + (f" Seed noise alone gives {tables[f'pie_chance_{comp}'].expected_by_chance.iloc[0]:.1f} PIEs." if f'pie_chance_{comp}' in tables else '')
+                + (f" Of all {n} PIEs, {_pie_groups(pi)[len('; of them, '):]}." if 'group' in pi else '')
+                + f" pies_{comp}.csv gives every example's group.")
     return caps
 
 # %% ../nbs/08_cli.ipynb #a125bd20
@@ -491,7 +680,8 @@ _CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{margin-bottom:.3em}
 table{border-collapse:collapse;font-size:.86em;margin:.6em 0}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}
 th{background:#f3f3f3}td.text,th.text{text-align:left}table.settings td{text-align:left}
-tr.harmed.sig td{background:#fde4e1}tr.spared.sig td{background:#e3edfc}tr.harmed td:nth-child(2){color:#a40000}tr.spared td:nth-child(2){color:#0b4fa8}li.harmed{color:#a40000}li.spared{color:#0b4fa8}
+tr.harmed.sig td{background:#fde4e1}tr.spared.sig td{background:#e3edfc}tr.harmed.sig td:nth-child(2){color:#a40000}tr.spared.sig td:nth-child(2){color:#0b4fa8}li.harmed{color:#a40000}li.spared{color:#0b4fa8}
+p.headline{font-size:1.1em;background:#f6f6f6;border-left:4px solid #888;padding:.5em .8em}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.9em;color:#444;max-width:60em}
 .note{color:#555;font-size:.9em}ul{margin-top:.2em}"""
 
@@ -508,7 +698,7 @@ def _html_table(df:pd.DataFrame, row_class=None, text_cols=(), head:bool=True) -
 def _class_table(cd) -> pd.DataFrame:
     a = cd.attrs
     b,c = a.get('base', 'base'),a.get('comp', 'compressed')
-    return pd.DataFrame({'direction': cd.direction, f'recall {b}': cd.recall_base.map('{:.1%}'.format), f'recall {c}': cd.recall_comp.map('{:.1%}'.format),
+    return pd.DataFrame({'direction': _shown_direction(cd), f'recall {b}': cd.recall_base.map('{:.1%}'.format), f'recall {c}': cd.recall_comp.map('{:.1%}'.format),
                          'recall change (points)': cd.recall_change.map(_spts), 'normalized change (points)': cd.change.map(_spts),
                          'p': cd.p.map(_p), 'adjusted p': cd.p_adj.map(_p), 'significant': cd.significant.map({True: 'yes', False: 'no'}),
                          'what happened': cd.reading}, index=cd.index)
@@ -516,7 +706,7 @@ def _class_table(cd) -> pd.DataFrame:
 def _group_table(gd) -> pd.DataFrame:
     a = gd.attrs
     b,c,conf = a['base'],a['comp'],f"{a['confidence']:.0%}"
-    return pd.DataFrame({'direction': gd.direction, 'examples': gd.examples, f'error {b}': gd.error_base.map('{:.1%}'.format),
+    return pd.DataFrame({'direction': _shown_direction(gd), 'examples': gd.examples, f'error {b}': gd.error_base.map('{:.1%}'.format),
                          f'error {c}': gd.error_comp.map('{:.1%}'.format),
                          f'change (points, {conf} interval)': [f'{_spts(r.change)} {_ci(r.change_low, r.change_high)}' for r in gd.itertuples()],
                          'relative change': gd.relative_change.map(lambda v: f'{v:+.0%}' if np.isfinite(v) else f'none ({b} made no error)'),
@@ -530,19 +720,27 @@ def _gap_table(gap, base, comp) -> pd.DataFrame:
     df.index = pd.Index(['overall error', 'gap (highest - lowest group error)'][:len(df)], name='')
     return df
 
-def _pie_table(pi, base, comp) -> pd.DataFrame:
+def _pie_table(pi, base, comp, ch=None) -> pd.DataFrame:
     s = pie_summary(pi)
-    return pd.DataFrame({'examples': s.examples, f'{base} models right': s.acc_base.map(lambda v: f'{v:.1%}' if np.isfinite(v) else '-'),
-                         f'{comp} models right': s.acc_comp.map(lambda v: f'{v:.1%}' if np.isfinite(v) else '-')}, index=s.index.rename(''))
+    df = pd.DataFrame({'examples': s.examples, f'{base} models right': s.acc_base.map(lambda v: f'{v:.1%}' if np.isfinite(v) else '-'),
+                       f'{comp} models right': s.acc_comp.map(lambda v: f'{v:.1%}' if np.isfinite(v) else '-')}, index=s.index.rename(''))
+    r = None if ch is None else ch.iloc[0]
+    df.insert(1, 'by seed noise alone (range)', [f'{r.expected_by_chance:.1f} ({r.chance_low:g} to {r.chance_high:g})' if r is not None else 'no chance level', '-'])
+    return df
 
 def _row_classes(df) -> list:
-    "Each row's HTML class: its direction, and 'sig' when it is significant (shaded)."
-    return [f"{d} sig" if s else d for d,s in zip(df.direction, df.significant)]
+    "Each row's HTML class: its direction and 'sig' (shaded, the direction in color) where it is significant; nothing where it is not."
+    return [f"{d} sig" if s else '' for d,s in zip(df.direction, df.significant)]
+
+def _shown_direction(df) -> pd.Series:
+    "The direction as a table shows it: harmed or spared only where the change is significant."
+    return pd.Series([d if s else 'neither (not significant)' for d,s in zip(df.direction, df.significant)], index=df.index)
 
 def _lines_html(lines:list) -> str:
     "Report lines as HTML: the first as a paragraph, the indented ones as list items marked by their direction."
     head,items = lines[0].strip(),[l.strip() for l in lines[1:]]
-    lis = ''.join(f'<li class="{l.split()[0]}">{_esc(l)}</li>' for l in items)
+    # only a significant line starts with its direction ('harmed (significant) ...'): the others are not colored
+    lis = ''.join(f'<li class="{l.split()[0]}">{_esc(l)}</li>' if l.split()[0] in ('harmed', 'spared') else f'<li>{_esc(l)}</li>' for l in items)
     return f'<p>{_esc(head)}</p>' + (f'<ul>{lis}</ul>' if lis else '')
 
 def _figure_html(name, png, caption) -> str:
@@ -551,11 +749,14 @@ def _figure_html(name, png, caption) -> str:
 
 def _report_html(text:str, tables:dict, figs:dict, caps:dict, header:dict) -> str:
     "The report as one self-contained HTML page: settings, tables as HTML, figures inline as PNG, each with its caption."
-    parts = ['<header><h1>What compression changed, and for whom</h1>',
-             _html_table(pd.DataFrame({'': list(header.values())}, index=pd.Index(list(header), name='')), text_cols=('',), head=False).replace('<table>', '<table class="settings">', 1),
-             '</header>']
     comps = [n[len('class_impact_'):] for n in tables if n.startswith('class_impact_')]
     demo_tables = all(f'{k}_{c}' in tables for c in comps for k in ('group_impact', 'gap', 'pies')) and 'summary' in tables
+    base = tables[f'class_impact_{comps[0]}'].attrs.get('base', 'dense') if comps else 'dense'
+    head = (f'<p class="headline"><b>In short:</b> {" ".join(_esc(s) for s in _headline(tables, base))}</p>'
+            if comps and demo_tables and 'top1_p' in tables['summary'] and {base, *comps} <= set(tables['summary'].index) else '')   # the finding first
+    parts = ['<h1>What compression changed, and for whom</h1>', head, '<header>',
+             _html_table(pd.DataFrame({'': list(header.values())}, index=pd.Index(list(header), name='')), text_cols=('',), head=False).replace('<table>', '<table class="settings">', 1),
+             '</header>']
     if not (comps and demo_tables):   # not the demo's tables: the text as it is, then each table
         parts.append(f'<pre>{_esc(text)}</pre>')
         parts += [f'<h2>{_esc(n)}</h2>' + df.to_html(escape=True) for n,df in tables.items()]
@@ -564,7 +765,6 @@ def _report_html(text:str, tables:dict, figs:dict, caps:dict, header:dict) -> st
         parts.append('<section><h2>How to read this report</h2>' + _lines_html(_MEANING)[len(f'<p>{_esc(_MEANING[0])}</p>'):] + '</section>')
         parts.append(f'<section><h2>The populations</h2><p>{_esc(_summary_head(summary, len(pi0)))}</p>' + _html_table(_summary_table(summary))
                      + ''.join(f'<p class="note">{_esc(l)}</p>' for l in _summary_notes(summary)) + '</section>')
-        base = tables[f'class_impact_{comps[0]}'].attrs.get('base', 'dense')
         acc = summary.accuracy
         for comp in comps:
             cd,gd,gap,pi = (tables[f'{k}_{comp}'] for k in ('class_impact', 'group_impact', 'gap', 'pies'))
@@ -576,14 +776,29 @@ def _report_html(text:str, tables:dict, figs:dict, caps:dict, header:dict) -> st
                          + '<h3>Groups</h3>' + _lines_html(_group_lines(gd, gap)[:-1]) + fig(f'groups_{comp}.png')
                          + _html_table(_group_table(gd), _row_classes(gd), text_cols=('direction', 'what happened'))
                          + _html_table(_gap_table(gap, base, comp))
-                         + '<h3>Pruning identified exemplars (PIEs)</h3>' + f'<p>{_esc(_pie_line(pi, base).strip())}</p>' + fig(f'pies_{comp}.png')
-                         + _html_table(_pie_table(pi, base, comp)) + '</section>')
+                         + '<h3>Pruning identified exemplars (PIEs)</h3>' + f'<p>{_esc(_pie_line(pi, base, tables.get(f"pie_chance_{comp}")).strip())}</p>'
+                         + fig(f'pies_{comp}.png') + _html_table(_pie_table(pi, base, comp, tables.get(f'pie_chance_{comp}'))) + '</section>')
     parts.append(f'<footer class="note"><p>Every table is also in this folder as CSV (fractions, not points), with every example for the PIEs; '
                  f'the figures as PNG. Made by compressbias {_esc(compressbias.__version__)}.</p></footer>')
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>compressbias-demo report</title><style>{_CSS}</style></head><body>' + '\n'.join(parts) + '</body></html>\n')
 
 # %% ../nbs/08_cli.ipynb #e9fc5fdd
+def _write_files(out:Path, files:dict):
+    "Write `files` {name: bytes} into `out` all or none: each to a new temporary file first, then each renamed over its name."
+    tmps = {}
+    try:
+        for n,b in files.items():
+            tmps[n] = t = out/f'.{n}.{uuid.uuid4().hex[:12]}.tmp'
+            # a new file (O_EXCL), so never written through a link that stands under its name; 0o666 less the umask, as open() makes them
+            fd = os.open(t, os.O_WRONLY|os.O_CREAT|os.O_EXCL|getattr(os, 'O_BINARY', 0), 0o666)
+            with os.fdopen(fd, 'wb') as f: f.write(b)
+        # only once every file is whole (a full disk stops the loop above, with the earlier report untouched): a rename replaces
+        # whatever stands under the name, a symbolic link included, and never writes to what a link points to
+        for n,t in tmps.items(): os.replace(t, out/n)
+    finally:
+        for t in tmps.values(): t.unlink(missing_ok=True)
+
 def save_outputs(
     out:Path|str, # folder to write to
     text:str, # the report
@@ -608,13 +823,14 @@ def save_outputs(
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     files = {'report.txt': text.encode(), **{f'{n}.csv': df.to_csv().encode() for n,df in tables.items()}, **figs}
     files['report.html'] = _report_html(text, tables, figs, caps, {**(header or {}), 'versions': ', '.join(f'{k} {v}' for k,v in _versions().items())}).encode()
-    # the files an earlier report wrote here and this one does not (a variant no longer asked for, a PIE grid with no PIEs) would be stale
     manifest = out/_MANIFEST
-    old = manifest.read_text().split('\n') if manifest.is_file() else []
-    for n in old:
-        if n and n not in files and '/' not in n and n != _MANIFEST: (out/n).unlink(missing_ok=True)
-    for n,b in files.items(): (out/n).write_bytes(b)
-    manifest.write_text('\n'.join(files) + '\n')
+    old = manifest.read_text().split('\n') if manifest.is_file() and not manifest.is_symlink() else []
+    _write_files(out, files)
+    # the files an earlier report wrote here and this one does not (a variant no longer asked for, a PIE grid with no PIEs) would be stale
+    for n in old:   # (unlinking a link removes the link, never what it points to)
+        p = out/n
+        if n and n not in files and '/' not in n and n != _MANIFEST and (p.is_symlink() or p.is_file()): p.unlink()
+    _write_files(out, {_MANIFEST: ('\n'.join(files) + '\n').encode()})
     return [out/n for n in files]
 
 # %% ../nbs/08_cli.ipynb #277ddbdd
@@ -638,7 +854,8 @@ def _header(o, plan, argv, secs) -> dict:
     return {'command': argv or 'demo() in Python', 'settings': f"{o['seeds']} seeds per variant, {o['epochs']} epochs per model, "
             f"sparsity {o['sparsity']:g}, {o['bits']} bits, " + ('one run at a time' if o['workers'] in (None, 1) else f"workers: {o['workers']}"),
             'study folder': str(plan['folder']),
-            'runs': f"{len(plan['runs'])} reported (seeds 0 to {o['seeds']-1}); {len(plan['reuse'])} reused, {len(plan['train'])} trained by this call",
+            'runs': f"{len(plan['runs'])}: seeds 0 to {o['seeds']-1} of each variant, reported, and {_BASE} seeds {o['seeds']} to {2*o['seeds']-1}, the chance level "
+                    f"of the PIE counts; {len(plan['reuse'])} reused, {len(plan['train'])} trained by this call",
             'time (measured)': f"loading torch and fastai {_secs(_LOAD_SECS)}, training {_secs(secs['train'])}, the analysis {_secs(secs['analysis'])}",
             'made': time.strftime('%Y-%m-%d %H:%M')}
 
@@ -647,11 +864,11 @@ def _run(o:dict, argv:str|None=None) -> Path:
     start = time.perf_counter()
     plan = _plan(o)
     print('\n'.join(_announce(o, plan)), flush=True)
-    pop = _study(o, plan)
+    pop,more = _study(o, plan)
     secs = {'train': time.perf_counter() - start}
     print("Comparing the populations and drawing the figures ...", flush=True)
     data = teaching_digits(colored=True)
-    text,tables = demo_report(pop, data.meta)
+    text,tables = demo_report(pop, data.meta, more=more)
     secs['analysis'] = time.perf_counter() - start - secs['train']
     files = save_outputs(o['out'], text, tables, pop, data, header=_header(o, plan, argv, secs))
     secs['outputs'] = time.perf_counter() - start - secs['train'] - secs['analysis']
@@ -695,22 +912,35 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(f'--{k}', type=conv, default=v.default, metavar=k.upper(), help=f"{docs.get(k) or ''} (default: {v.default})".lstrip())
     return p
 
+def _saved(o:dict) -> str:
+    "'4 of 15 runs are saved in <study folder>'."
+    folder,runs = demo_folder(o['out'], o['epochs']),_all_runs(o)
+    saved = sum((folder/run_name(v, s)).is_file() for v,s in runs)
+    return f"{saved} of {len(runs)} runs are saved in {folder}"
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, getattr(errno, 'EDQUOT', errno.ENOSPC)}
+
+def _write_failure(e:OSError, o:dict) -> str:
+    "What a failed write (a full disk, a folder made read-only meanwhile) says: the file, the reason, and what is kept."
+    if e.errno not in _WRITE_ERRORS: return f"{type(e).__name__}: {e}. {_saved(o)}."
+    where = f"write {e.filename}" if e.filename else f"write in {o['out']}"
+    return (f"could not {where}: {e.strerror or e}. {_saved(o)}, and any earlier report in {o['out']} is whole: "
+            "make room (or give another --out) and run the same command again.")
+
 def _main(argv:list|None=None) -> int:
     "`compressbias-demo`: exit code 0 when done, 2 for a bad option, 1 for an error, 130 when interrupted (Ctrl-C)."
-    prog = 'compressbias-demo'
-    args = _parser().parse_args(argv)
-    try: o = _options(**vars(args))
-    except ValueError as e:   # before anything is printed or trained: the option and what it accepts
-        msg = str(e)
-        print(f"{prog}: {'--'+msg if msg.split(' ')[0] in vars(args) else msg}", file=sys.stderr); return 2
-    try: _run(o, ' '.join([prog] + list(sys.argv[1:] if argv is None else argv)))
+    prog,o = 'compressbias-demo',None
+    def say(msg): print(f"{prog}: {msg}", file=sys.stderr)
+    def option(e): msg = str(e); return '--'+msg if msg.split(' ')[0] in vars(args) else msg
+    try:
+        args = _parser().parse_args(argv)
+        try: o = _options(**vars(args))
+        except ValueError as e: say(option(e)); return 2   # before anything is printed or trained: the option and what it accepts
+        _run(o, ' '.join([prog] + list(sys.argv[1:] if argv is None else argv)))
     except KeyboardInterrupt:
         print(flush=True)   # end the line the interrupted run was writing
-        folder = demo_folder(o['out'], o['epochs'])
-        saved = sum((folder/run_name(v, s)).is_file() for s in range(o['seeds']) for v in o['variants'])
-        print(f"{prog}: interrupted; {saved} of {len(o['variants'])*o['seeds']} runs are saved in {folder}: "
-              "run the same command again to resume (finished runs are kept).", file=sys.stderr)
+        say(f"interrupted; {_saved(o)}: run the same command again to resume (finished runs are kept)." if o else 'interrupted; nothing was trained or written.')
         return 130
-    except ValueError as e:
-        print(f"{prog}: {e}", file=sys.stderr); return 1
+    except OSError as e: say(_write_failure(e, o)); return 1   # a disk that fills (or a folder made read-only) after the checks
+    except ValueError as e: say(option(e)); return 1
     return 0
