@@ -232,6 +232,7 @@ def _is_name(name, full:str) -> bool:
 
 _DATA = "a TeachingData, or fastai Datasets, DataLoader or DataLoaders"
 
+# %% ../nbs/07_viz.ipynb #cf3f5627
 class ExampleSource:
     "Examples of a `TeachingData` or of any fastai `Datasets`, `DataLoader` or `DataLoaders`: their keys, names, class names, labels and images."
     def __init__(self,
@@ -384,6 +385,7 @@ class ExampleSource:
         ax.set_title(title)
         return ax
 
+# %% ../nbs/07_viz.ipynb #385ee2c6
 def _short(names, n:int=3) -> str:
     "The first `n` of `names` for a message."
     return ', '.join(repr(str(s)) for s in list(names)[:n]) + (', ...' if len(names) > n else '')
@@ -463,6 +465,7 @@ def _wrap(title:str, room:float, prop) -> str:
     def split(l): return l.replace(': ', ':\n', 1) if ': ' in l else l.replace('trained as ', 'trained as\n', 1)
     return '\n'.join(l if _text_width(l, prop) <= room else split(l) for l in title.splitlines())
 
+# %% ../nbs/07_viz.ipynb #ade71a5f
 def _fit_titles(axs, min_size:float=6., readable:float=7., fill:float=.9):
     "Titles of `axs` that do not overlap: one font size (at most the usual one) at which every line fits; below `readable` points, lines split after their label; what does not fit at `min_size` cut with '…'."
     if not len(axs): return
