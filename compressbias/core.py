@@ -183,6 +183,10 @@ class TrainingCallback(Callback):
     "Base of callbacks that act in training fits only: `lr_find`, `get_preds`, `validate` and `tta` leave them, their columns and their records as they were."
     _started = False      # inside a training fit, from its first training batch to its `after_fit`
     _distributed = False  # that fit is distributed (DDP): see *Distributed training* below
+    measures = {}         # {column: f(model) -> number}: what this kind of callback changes, measured on every run of a study that uses it
+    def record(self) -> dict:
+        "`{column: value}` this callback adds to its run's record (`run_population`) after the fit: what only it knows (default: nothing)."
+        return {}
     def start_fit(self):
         "Called at the first training batch of a fit (never in `lr_find` or an evaluation): set up this fit's records."
     def end_fit(self):

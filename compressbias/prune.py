@@ -367,6 +367,7 @@ class PruneCallback(TrainingCallback):
     "Prune `layers` gradually to `sparsity` during training, with masks that persist after it."
     order,run_valid = Recorder.order-1,False  # before the Recorder, which names the columns at before_fit; training batches only
     _stateattrs,pruned,t0,t1 = ('pruned','t0','t1'),(),0,0   # this fit's layers and window, not exported
+    measures = {'sparsity': model_sparsity}   # a column of every run of a study that prunes (see `TrainingCallback.measures`)
     def __init__(self,
         sparsity:float, # target fraction of pruned weights, in [0, 1): per layer (local) or overall (global)
         schedule:callable=agp, # progress through the window (0..1) -> fraction of the target; `agp`, `linear`, `one_shot` or any callable
@@ -424,6 +425,7 @@ class OneShotPruneCallback(TrainingCallback):
     # after SaveModelCallback, which reloads its best epoch in `after_fit`: the best model is the one pruned (and the last
     # epoch's metrics, written by the Recorder, are the dense model's, as trained)
     order = SaveModelCallback.order+1
+    measures = {'sparsity': model_sparsity}
     def __init__(self,
         sparsity:float, # target fraction of pruned weights, in [0, 1)
         scope:str='local', # 'local': every layer to `sparsity`; 'global': one threshold across layers

@@ -315,6 +315,7 @@ class QuantizeCallback(TrainingCallback):
     order,run_valid = TrainEvalCallback.order+1,False  # right after `pct_train` and train/eval mode are set, before anything reads the model
     _stateattrs,_phase = ('_phase',),None   # the (quantize, observe) switches last set in this fit
     quantizers,input_quants = (),()         # this callback's weight and input quantizers, once installed
+    measures = {'bits': model_bits}         # a column of every run of a study that quantizes (see `TrainingCallback.measures`)
     def __init__(self,
         bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
         start:float=0.0, # fraction of each fit, in [0, 1], at which quantization switches on
@@ -392,6 +393,7 @@ class PostTrainingQuantizeCallback(TrainingCallback):
     # after SaveModelCallback, which reloads its best epoch in `after_fit`: the best model is the one quantized (and the
     # last epoch's metrics, written by the Recorder, are the fp32 model's, as trained)
     order = SaveModelCallback.order+1
+    measures = {'bits': model_bits}
     def __init__(self,
         bits:int=8, # weight bits: 2 to 8, or 16 for an fp16 round trip
         per_channel:bool=True, # one scale per output channel, else one per tensor
